@@ -1,0 +1,46 @@
+# atomsbot — see README.md. Every target works on a fresh machine with Go 1.26.
+GO        ?= go
+PKGS      := ./...
+BENCHTIME ?= 1s
+
+.PHONY: run test build vet fmt fmt-check bench fuzz lint docker clean
+
+## run: the sandbox — embedded Redis, Atoms simulator, local Slack stand-in (no credentials)
+run:
+	$(GO) run ./cmd/atomsbot -sandbox
+
+## test: everything CI runs (gofmt check, go vet, go test -race; uses a real Redis when REDIS_URL is set)
+test: fmt-check vet
+	$(GO) test -race -count=1 $(PKGS)
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/atomsbot ./cmd/atomsbot
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/atomsim ./cmd/atomsim
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks with allocations (set REDIS_URL for the Redis-backed ones)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## fuzz: run each fuzz target for FUZZTIME (CI runs only their seed corpora, via make test)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./bot/command -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./bot -run '^$$' -fuzz FuzzDecodeInteraction -fuzztime $(FUZZTIME)
+
+lint: fmt-check vet
+
+docker:
+	docker build -t atomsbot:dev .
+
+clean:
+	rm -rf bin
