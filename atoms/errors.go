@@ -19,6 +19,10 @@ var (
 	ErrMigrationRequired = errors.New("atoms: the Atoms API has moved to the branch-based versioning model (versioning v2); the v1 drafts/versions endpoints are no longer available for this organisation")
 )
 
+// ErrInvalidArgument: the client refused a call locally (an empty id, an
+// empty config patch, …) without sending anything.
+var ErrInvalidArgument = errors.New("atoms: invalid argument")
+
 // MigrationErrorType is the error_type of the branch-model 409.
 const MigrationErrorType = "versioning_v2_migration_required"
 
@@ -37,6 +41,15 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
+	if e.Is(ErrMigrationRequired) {
+		// Lead with the plain explanation: the server's own text talks about
+		// MCP tools and branches, which reads as noise in a Slack message.
+		fmt.Fprintf(&b, "%s: %s %s: %d", ErrMigrationRequired.Error(), e.Method, e.Path, e.Status)
+		if e.RequestID != "" {
+			fmt.Fprintf(&b, " [request %s]", e.RequestID)
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "atoms: %s %s: %d", e.Method, e.Path, e.Status)
 	if len(e.Messages) > 0 {
 		fmt.Fprintf(&b, " %s", strings.Join(e.Messages, "; "))
@@ -93,3 +106,24 @@ func (e *APIError) mentions(s string) bool {
 func (e *APIError) Temporary() bool {
 	return e.Status == 429 || e.Status == 408 || e.Status >= 500
 }
+
+// NetworkError is a call that got no complete HTTP answer: the connection
+// failed, the per-attempt timeout fired, the context ended mid-flight or the
+// body could not be read. The server may or may not have acted on it.
+type NetworkError struct {
+	Method string
+	Path   string // templated request path, as in APIError
+	Err    error  // the cause
+	msg    string // set by the Client: the cause's text without URL or secrets
+}
+
+// Error names the call and the cause, never the URL or the key.
+func (e *NetworkError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("atoms: %s %s: network error: %v", e.Method, e.Path, e.Err)
+}
+
+// Unwrap gives the cause, e.g. for errors.Is(err, context.DeadlineExceeded).
+func (e *NetworkError) Unwrap() error { return e.Err }

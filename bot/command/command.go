@@ -1,0 +1,254 @@
+// Package command parses the text of an `/atoms …` slash command into a typed
+// Command. It knows nothing of Slack or Atoms, so it is cheap to fuzz.
+package command
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Subcommands.
+const (
+	Help     = "help"
+	Agents   = "agents"
+	Status   = "status"
+	Versions = "versions"
+	Drafts   = "drafts"
+	Diff     = "diff"
+	Edit     = "edit"
+	Promote  = "promote"
+	Rollback = "rollback"
+	Cancel   = "cancel"
+	Watch    = "watch"
+	Unwatch  = "unwatch"
+)
+
+// MaxTextLen bounds the command text we parse. Slack's own limit is lower;
+// this only protects the parser.
+const MaxTextLen = 4000
+
+// MaxLabelLen is the API's limit on a version label.
+const MaxLabelLen = 200
+
+// Command is a parsed `/atoms` invocation. Which fields are set depends on Name.
+type Command struct {
+	Name     string
+	Agent    string // agent id or exact name
+	Draft    string // draft id or name (diff, edit, promote)
+	Version  string // version id or vN (rollback; first version of a two-version diff)
+	VersionB string // second version of a two-version diff
+	Label    string // promote: the rest of the line
+	Search   string // agents: the rest of the line
+	Topic    string // help: the subcommand asked about
+}
+
+// UsageError is a command that cannot be run as typed. Usage is the usage line
+// (or the whole usage text) to show with Message.
+type UsageError struct {
+	Name    string // the subcommand, "" when unknown
+	Message string
+	Usage   string
+}
+
+func (e *UsageError) Error() string {
+	if e.Usage == "" {
+		return e.Message
+	}
+	return e.Message + "\nUsage: " + e.Usage
+}
+
+type spec struct {
+	usage   string
+	summary string
+	min     int // required positional arguments after the subcommand
+	max     int // -1: the rest of the line is free text
+}
+
+var specs = map[string]spec{
+	Help:     {"/atoms help [command]", "this help", 0, 1},
+	Agents:   {"/atoms agents [search]", "list agents", 0, -1},
+	Status:   {"/atoms status <agent>", "active version, open drafts, promotion in flight", 1, 1},
+	Versions: {"/atoms versions <agent>", "published versions, newest first", 1, 1},
+	Drafts:   {"/atoms drafts <agent>", "open drafts", 1, 1},
+	Diff:     {"/atoms diff <agent> [<draft>]  |  /atoms diff <agent> <version> <version>", "what a draft would change, or the difference between two versions", 1, 3},
+	Edit:     {"/atoms edit <agent> [<draft>]", "edit a draft in a form (forks one from the active version when none is given)", 1, 2},
+	Promote:  {"/atoms promote <agent> <draft> [label…]", "publish a draft, get approval, activate once the security check passed", 2, -1},
+	Rollback: {"/atoms rollback <agent> <version>", "activate an older version through the same approval flow", 2, 2},
+	Cancel:   {"/atoms cancel <agent>", "cancel the promotion in flight", 1, 1},
+	Watch:    {"/atoms watch <agent>", "announce here when the agent's active version changes", 1, 1},
+	Unwatch:  {"/atoms unwatch <agent>", "stop announcing changes of the agent here", 1, 1},
+}
+
+// Order is the order subcommands are listed in the usage text.
+var Order = []string{Help, Agents, Status, Versions, Drafts, Diff, Edit, Promote, Rollback, Cancel, Watch, Unwatch}
+
+// UsageOf returns the usage line of a subcommand ("" when unknown).
+func UsageOf(name string) string { return specs[name].usage }
+
+// SummaryOf returns the one-line description of a subcommand.
+func SummaryOf(name string) string { return specs[name].summary }
+
+// Parse parses the text after `/atoms`. An empty text is Help.
+func Parse(text string) (Command, error) {
+	if len(text) > MaxTextLen {
+		return Command{}, &UsageError{Message: fmt.Sprintf("That command is too long (%d characters; at most %d).", len(text), MaxTextLen)}
+	}
+	if !utf8.ValidString(text) {
+		return Command{}, &UsageError{Message: "That command is not valid text."}
+	}
+	words, rest, err := split(text)
+	if err != nil {
+		return Command{}, err
+	}
+	if len(words) == 0 {
+		return Command{Name: Help}, nil
+	}
+	name := strings.ToLower(words[0])
+	sp, ok := specs[name]
+	if !ok {
+		return Command{}, &UsageError{Message: fmt.Sprintf("I don't know the command %q.", words[0])}
+	}
+	args := words[1:]
+	if len(args) < sp.min {
+		return Command{}, &UsageError{Name: name, Message: missing(name, len(args)), Usage: sp.usage}
+	}
+	if sp.max >= 0 && len(args) > sp.max {
+		return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("Too many arguments for `%s` (a name with spaces needs quotes).", name), Usage: sp.usage}
+	}
+	positional := len(args)
+	if sp.max < 0 {
+		positional = min(positional, sp.min)
+	}
+	for _, a := range args[:positional] {
+		if strings.TrimSpace(a) == "" {
+			return Command{}, &UsageError{Name: name, Message: "An empty name (\"\") cannot name anything.", Usage: sp.usage}
+		}
+	}
+	c := Command{Name: name}
+	switch name {
+	case Help:
+		if len(args) == 1 {
+			c.Topic = strings.ToLower(args[0])
+		}
+	case Agents:
+		c.Search = freeText(args, 0, rest(1))
+	case Status, Versions, Drafts, Cancel, Watch, Unwatch:
+		c.Agent = args[0]
+	case Diff:
+		c.Agent = args[0]
+		switch len(args) {
+		case 2:
+			c.Draft = args[1]
+		case 3:
+			c.Version, c.VersionB = args[1], args[2]
+		}
+	case Edit:
+		c.Agent = args[0]
+		if len(args) == 2 {
+			c.Draft = args[1]
+		}
+	case Promote:
+		c.Agent, c.Draft = args[0], args[1]
+		c.Label = freeText(args, 2, rest(3))
+		if utf8.RuneCountInString(c.Label) > MaxLabelLen {
+			return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("The label is too long (%d characters; at most %d).", utf8.RuneCountInString(c.Label), MaxLabelLen), Usage: sp.usage}
+		}
+	case Rollback:
+		c.Agent, c.Version = args[0], args[1]
+	}
+	for _, v := range []string{c.Agent, c.Draft, c.Version, c.VersionB} {
+		if utf8.RuneCountInString(v) > MaxRefLen {
+			return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("That name is too long (at most %d characters).", MaxRefLen), Usage: sp.usage}
+		}
+	}
+	return c, nil
+}
+
+// MaxRefLen bounds an agent, draft or version reference (agent names are
+// free text; draft names are at most 100 characters in the API).
+const MaxRefLen = 200
+
+// freeText is the free-text argument starting at args[i]: one quoted word
+// loses its quotes, several words keep the line as typed.
+func freeText(args []string, i int, raw string) string {
+	switch {
+	case len(args) <= i:
+		return ""
+	case len(args) == i+1:
+		return strings.TrimSpace(args[i])
+	}
+	return strings.TrimSpace(raw)
+}
+
+func missing(name string, got int) string {
+	switch {
+	case got == 0 && name == Promote:
+		return "`promote` needs an agent and a draft."
+	case got == 0 && name == Rollback:
+		return "`rollback` needs an agent and a version."
+	case got == 0:
+		return fmt.Sprintf("`%s` needs an agent.", name)
+	case name == Promote:
+		return "`promote` needs a draft to publish (see `/atoms drafts <agent>`)."
+	case name == Rollback:
+		return "`rollback` needs the version to go back to (see `/atoms versions <agent>`)."
+	}
+	return fmt.Sprintf("`%s` needs more arguments.", name)
+}
+
+// split cuts text into words; "double" or “curly” quotes group words (Slack
+// clients turn straight quotes into curly ones). rest(n) returns the raw text
+// from the start of word n on, so free-text arguments keep their spacing.
+func split(text string) (words []string, rest func(n int) string, err error) {
+	var starts []int
+	var cur strings.Builder
+	in := false     // inside quotes
+	inWord := false // building a word
+	var close rune
+	for i, r := range text {
+		switch {
+		case in && r == close:
+			in = false
+		case !in && (r == '"' || r == '“' || r == '”'):
+			in = true
+			close = '"'
+			if r == '“' || r == '”' {
+				close = '”'
+			}
+			if !inWord {
+				starts = append(starts, i)
+				inWord = true
+			}
+		case !in && isSpace(r):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			if !inWord {
+				starts = append(starts, i)
+				inWord = true
+			}
+			cur.WriteRune(r)
+		}
+	}
+	if in {
+		return nil, nil, &UsageError{Message: "A quote is not closed."}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	rest = func(n int) string {
+		if n >= len(starts) {
+			return ""
+		}
+		return text[starts[n]:]
+	}
+	return words, rest, nil
+}
+
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0'
+}

@@ -1,0 +1,238 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/command"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
+	"github.com/atomsbot/atomsbot/state"
+	"github.com/slack-go/slack"
+)
+
+// reply is an answer to the user who typed a command.
+type reply struct {
+	msgs      []render.Message // sent in order (a long diff is several)
+	inChannel bool
+	file      *fileReply // the full text when msgs had to be cut
+}
+
+type fileReply struct{ name, title, content string }
+
+// Command acknowledges a slash command and queues its work.
+func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
+	c, err := command.Parse(sc.Text)
+	if err != nil {
+		var ue *command.UsageError
+		if errors.As(err, &ue) {
+			return ephemeralAck(usage(ue))
+		}
+		return ephemeralAck(render.Note("That command could not be read."))
+	}
+	if c.Name == command.Help {
+		return ephemeralAck(helpMessage(c.Topic, ""))
+	}
+	if !h.submit(func(ctx context.Context) { h.runCommand(ctx, sc, c) }) {
+		return busy()
+	}
+	switch c.Name {
+	case command.Promote:
+		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(c.Draft), render.Escape(c.Agent))))
+	case command.Rollback:
+		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Escape(c.Agent), render.Escape(c.Version))))
+	}
+	return Ack{}
+}
+
+func usage(ue *command.UsageError) render.Message {
+	if ue.Name == "" {
+		return helpMessage("", ":warning: "+render.Escape(ue.Message))
+	}
+	return render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage)))
+}
+
+// helpMessage is the usage text, for one subcommand when topic names one.
+func helpMessage(topic, intro string) render.Message {
+	var entries []render.HelpEntry
+	for _, name := range command.Order {
+		if topic == "" || topic == name {
+			entries = append(entries, render.HelpEntry{Usage: command.UsageOf(name), Summary: command.SummaryOf(name)})
+		}
+	}
+	if len(entries) == 0 {
+		return helpMessage("", intro)
+	}
+	return render.Help(intro, entries)
+}
+
+// runCommand does a command's work after the ack and answers the user.
+func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c command.Command) {
+	if !h.once(ctx, "cmd:"+sc.TriggerID) {
+		h.log.Info("duplicate slash command ignored", "trigger", sc.TriggerID)
+		return
+	}
+	var r reply
+	var err error
+	switch c.Name {
+	case command.Agents:
+		r, err = h.cmdAgents(ctx, c)
+	case command.Status:
+		r, err = h.cmdStatus(ctx, c)
+	case command.Versions:
+		r, err = h.cmdVersions(ctx, c)
+	case command.Drafts:
+		r, err = h.cmdDrafts(ctx, c)
+	case command.Diff:
+		r, err = h.cmdDiff(ctx, c)
+	case command.Edit:
+		h.cmdEdit(ctx, sc, c)
+		return
+	case command.Promote:
+		r, err = h.cmdPromote(ctx, sc, c)
+	case command.Rollback:
+		r, err = h.cmdRollback(ctx, sc, c)
+	case command.Cancel:
+		r, err = h.cmdCancel(ctx, sc, c)
+	case command.Watch, command.Unwatch:
+		r, err = h.cmdWatch(ctx, sc, c)
+	}
+	if err != nil {
+		r = reply{msgs: []render.Message{h.failure(c.Name, err)}}
+	}
+	h.send(ctx, sc, r)
+}
+
+// failure explains an error to the user without internals or secrets.
+func (h *Handler) failure(name string, err error) render.Message {
+	var re *RefError
+	var rf *workflow.RefusedError
+	var ife *workflow.InFlightError
+	switch {
+	case errors.As(err, &re):
+		return render.Note(":mag: " + re.Msg)
+	case errors.As(err, &rf):
+		return render.Note(":no_entry_sign: " + rf.Msg)
+	case errors.As(err, &ife):
+		return inFlight(ife)
+	case errors.Is(err, atoms.ErrMigrationRequired):
+		return render.Note(":construction: This Atoms organisation has moved to the new branch-based versioning model, and the drafts/versions API atomsbot uses now answers “deprecated” (HTTP 409). Nothing was changed. Use the Atoms dashboard until atomsbot supports branches.")
+	case errors.Is(err, context.DeadlineExceeded):
+		return render.Note(":hourglass: Atoms did not answer in time; nothing was changed by atomsbot. Please try again.")
+	}
+	h.log.Warn("command failed", "command", name, "err", err)
+	return render.Note(":warning: `" + name + "` failed: " + render.Escape(workflow.UserMessage(err)))
+}
+
+func inFlight(ife *workflow.InFlightError) render.Message {
+	p := ife.Holder
+	if p.ID == "" {
+		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Escape(ife.AgentName)))
+	}
+	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.VersionName(p.VersionNumber))
+	if p.Label != "" {
+		msg += " “" + render.Escape(p.Label) + "”"
+	}
+	msg += fmt.Sprintf(", %s, requested by %s", p.State, render.Mention(p.Requester))
+	if link := workflow.Permalink(p.Channel, p.MessageTS); link != "" {
+		msg += fmt.Sprintf(" — <%s|see the request>", link)
+	}
+	return render.Note(msg + ". Finish or `/atoms cancel` it first.")
+}
+
+// send delivers a reply through the command's response_url (at most five
+// uses), falling back to an ephemeral message; a cut diff goes up as a file.
+func (h *Handler) send(ctx context.Context, sc slack.SlashCommand, r reply) {
+	for i, m := range r.msgs {
+		var err error
+		if sc.ResponseURL != "" && i < 4 {
+			err = h.slack.Respond(ctx, sc.ResponseURL, m, r.inChannel, false)
+		} else if r.inChannel {
+			_, err = h.slack.Post(ctx, sc.ChannelID, "", m)
+		} else {
+			err = h.slack.Ephemeral(ctx, sc.ChannelID, sc.UserID, m)
+		}
+		if err != nil {
+			h.log.Warn("reply", "command", sc.Command, "err", err)
+			return
+		}
+	}
+	if r.file != nil {
+		if err := h.slack.Upload(ctx, sc.ChannelID, "", r.file.name, r.file.title, r.file.content); err != nil {
+			h.log.Warn("upload full diff", "err", err)
+			_ = h.slack.Ephemeral(ctx, sc.ChannelID, sc.UserID, render.Note(":warning: The full diff could not be uploaded: "+render.Escape(err.Error())))
+		}
+	}
+}
+
+func single(m render.Message) reply { return reply{msgs: []render.Message{m}} }
+
+func (h *Handler) cmdAgents(ctx context.Context, c command.Command) (reply, error) {
+	agents, err := h.atoms.AllAgents(ctx, c.Search)
+	if err != nil {
+		return reply{}, err
+	}
+	return single(render.Agents(agents, c.Search)), nil
+}
+
+func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	v := render.StatusView{Agent: *agent, Generated: h.now()}
+	if agent.ActiveVersionID != "" {
+		if d, err := h.atoms.GetVersion(ctx, agent.ID, agent.ActiveVersionID); err == nil {
+			v.Active = &d.Version
+		} else if !errors.Is(err, atoms.ErrNotFound) {
+			return reply{}, err
+		}
+	}
+	if v.Drafts, err = h.atoms.ListDrafts(ctx, agent.ID); err != nil && !errors.Is(err, atoms.ErrMigrationRequired) {
+		return reply{}, err
+	}
+	if holder, err := h.store.LockHolder(ctx, state.AgentLock(agent.ID)); err == nil && holder != "" {
+		if p, err := h.store.Promotion(ctx, holder); err == nil {
+			v.InFlight = &render.InFlight{VersionNumber: p.VersionNumber, Label: p.Label, State: string(p.State),
+				Requester: p.Requester, Link: workflow.Permalink(p.Channel, p.MessageTS)}
+		}
+	}
+	if ws, err := h.store.Watchers(ctx, agent.ID); err == nil {
+		for _, w := range ws {
+			v.Watchers = append(v.Watchers, w.Channel)
+		}
+	}
+	return single(render.Status(v)), nil
+}
+
+func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	list, err := h.atoms.ListVersions(ctx, agent.ID, atoms.ListVersionsOptions{Limit: 40})
+	if err != nil {
+		return reply{}, err
+	}
+	return single(render.Versions(*agent, list.Versions, list.Total)), nil
+}
+
+func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	drafts, err := h.atoms.ListDrafts(ctx, agent.ID)
+	if err != nil {
+		return reply{}, err
+	}
+	numbers := map[string]int{}
+	if list, err := h.atoms.ListVersions(ctx, agent.ID, atoms.ListVersionsOptions{Limit: 100}); err == nil {
+		for _, v := range list.Versions {
+			numbers[v.ID] = v.VersionNumber
+		}
+	}
+	return single(render.Drafts(*agent, drafts, numbers)), nil
+}

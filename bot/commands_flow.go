@@ -1,0 +1,174 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/command"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
+	"github.com/atomsbot/atomsbot/state"
+	"github.com/slack-go/slack"
+)
+
+// maxReplyPages is how many messages a diff may take through response_url
+// (Slack allows five uses; one stays free for a follow-up).
+const maxReplyPages = 4
+
+func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	var d *atoms.Diff
+	var title string
+	if c.Version != "" {
+		a, err := h.resolveVersion(ctx, agent, c.Version)
+		if err != nil {
+			return reply{}, err
+		}
+		b, err := h.resolveVersion(ctx, agent, c.VersionB)
+		if err != nil {
+			return reply{}, err
+		}
+		if d, err = h.atoms.DiffVersions(ctx, agent.ID, a.ID, b.ID); err != nil {
+			return reply{}, err
+		}
+		title = fmt.Sprintf("%s: %s → %s", agent.Name, render.VersionName(a.VersionNumber), render.VersionName(b.VersionNumber))
+	} else {
+		var draft atoms.Version
+		if c.Draft != "" {
+			draft, err = h.resolveDraft(ctx, agent, c.Draft)
+		} else {
+			draft, err = h.onlyDraft(ctx, agent)
+		}
+		if err != nil {
+			return reply{}, err
+		}
+		if agent.ActiveVersionID == "" {
+			return reply{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to compare with."}
+		}
+		if d, err = h.atoms.DiffDraft(ctx, agent.ID, draft.DraftID, agent.ActiveVersionID); err != nil {
+			return reply{}, err
+		}
+		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, displayDraft(draft))
+	}
+	return diffReply(agent.Name, title, *d), nil
+}
+
+// diffReply pages a diff for response_url; when it needs more pages than
+// that allows, the full diff follows as a file.
+func diffReply(agentName, title string, d atoms.Diff) reply {
+	pages := render.Diff(title, d, render.DiffOptions{})
+	if len(pages) <= maxReplyPages {
+		return reply{msgs: pages}
+	}
+	return reply{
+		msgs: render.Diff(title, d, render.DiffOptions{MaxPages: maxReplyPages}),
+		file: &fileReply{name: fileSafe(agentName) + "-diff.txt", title: title, content: render.DiffText(title, d)},
+	}
+}
+
+var unsafeFile = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func fileSafe(s string) string {
+	s = unsafeFile.ReplaceAllString(s, "-")
+	if s == "" || len(s) > 60 {
+		s = "agent"
+	}
+	return s
+}
+
+func displayDraft(d atoms.Version) string {
+	if d.DraftName != "" {
+		return d.DraftName
+	}
+	return d.DraftID
+}
+
+func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	draft, err := h.resolveDraft(ctx, agent, c.Draft)
+	if err != nil {
+		return reply{}, err
+	}
+	p, err := h.engine.Promote(ctx, workflow.PromoteRequest{
+		Agent: *agent, Draft: draft, Label: c.Label,
+		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID,
+	})
+	if err != nil {
+		return reply{}, err
+	}
+	return single(promotionReply(p, "published")), nil
+}
+
+func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	v, err := h.resolveVersion(ctx, agent, c.Version)
+	if err != nil {
+		return reply{}, err
+	}
+	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: *agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID})
+	if err != nil {
+		return reply{}, err
+	}
+	return single(promotionReply(p, "ready")), nil
+}
+
+// promotionReply tells the requester where their promotion stands.
+func promotionReply(p state.Promotion, done string) render.Message {
+	name := render.Escape(p.AgentName) + " " + render.VersionName(p.VersionNumber)
+	switch p.State {
+	case state.Published, state.Activating, state.Live:
+		return render.Note(fmt.Sprintf(":white_check_mark: %s is %s; the approval request is in this channel.", name, done))
+	case state.Requested:
+		return render.Note(":hourglass_flowing_sand: Atoms did not confirm the publish in time. atomsbot is checking whether the version was created and will post the approval request here; nothing will be published twice.")
+	}
+	return render.Note(fmt.Sprintf(":x: The promotion of %s %s: %s", render.Escape(p.AgentName), p.State, render.Escape(p.Reason)))
+}
+
+func (h *Handler) cmdCancel(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	p, err := h.engine.Cancel(ctx, agent.ID, agent.Name, sc.UserID)
+	if err != nil {
+		return reply{}, err
+	}
+	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.VersionName(p.VersionNumber)))), nil
+}
+
+func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
+	agent, err := h.resolveAgent(ctx, c.Agent)
+	if err != nil {
+		return reply{}, err
+	}
+	name := render.Escape(agent.Name)
+	if c.Name == command.Unwatch {
+		removed, err := h.engine.Unwatch(ctx, agent.ID, sc.ChannelID, sc.UserID)
+		if err != nil {
+			return reply{}, err
+		}
+		if !removed {
+			return single(render.Note("This channel was not watching " + name + ".")), nil
+		}
+		return reply{msgs: []render.Message{render.Note(":mute: This channel no longer follows changes of " + name + ".")}, inChannel: true}, nil
+	}
+	added, err := h.engine.Watch(ctx, *agent, sc.ChannelID, sc.UserID)
+	if err != nil {
+		return reply{}, err
+	}
+	if !added {
+		return single(render.Note("This channel already watches " + name + ".")), nil
+	}
+	return reply{msgs: []render.Message{render.Note(fmt.Sprintf(":eyes: This channel will be told when the active version of %s changes, whoever changes it (watch started by %s).", name, render.Mention(sc.UserID)))}, inChannel: true}, nil
+}

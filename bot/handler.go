@@ -1,0 +1,127 @@
+// Package bot is atomsbot's Slack front door: request verification, the HTTP
+// and Socket Mode transports, the /atoms commands, the approval buttons and the
+// edit modal. Handlers are transport-neutral: they take a parsed slash command
+// or interaction and return the acknowledgement; slow work runs afterwards on a
+// bounded pool and reports through response_url or the Web API.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
+	"github.com/atomsbot/atomsbot/state"
+	"github.com/slack-go/slack"
+)
+
+// Atoms is what the front door needs of the Atoms API (*atoms.Client).
+type Atoms interface {
+	AllAgents(ctx context.Context, search string) ([]atoms.Agent, error)
+	GetAgent(ctx context.Context, agentID string, opt atoms.GetAgentOptions) (*atoms.Agent, error)
+	ListDrafts(ctx context.Context, agentID string) ([]atoms.Version, error)
+	CreateDraft(ctx context.Context, agentID string, req atoms.CreateDraftRequest) (*atoms.Version, error)
+	GetDraft(ctx context.Context, agentID, draftID string, historyLimit int) (*atoms.DraftDetail, error)
+	UpdateDraftConfig(ctx context.Context, agentID, draftID string, p atoms.ConfigPatch) (*atoms.Version, error)
+	DiffDraft(ctx context.Context, agentID, draftID, compareTo string) (*atoms.Diff, error)
+	ListVersions(ctx context.Context, agentID string, opt atoms.ListVersionsOptions) (*atoms.VersionList, error)
+	GetVersion(ctx context.Context, agentID, versionID string) (*atoms.VersionDetail, error)
+	DiffVersions(ctx context.Context, agentID, versionA, versionB string) (*atoms.Diff, error)
+}
+
+// Slack is what the front door needs of the Slack Web API (*slackweb.Client).
+type Slack interface {
+	Post(ctx context.Context, channel, threadTS string, m render.Message) (string, error)
+	Ephemeral(ctx context.Context, channel, user string, m render.Message) error
+	Respond(ctx context.Context, responseURL string, m render.Message, inChannel, replace bool) error
+	OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) (viewID, hash string, err error)
+	UpdateView(ctx context.Context, viewID, hash string, v slack.ModalViewRequest) error
+	Upload(ctx context.Context, channel, threadTS, filename, title, content string) error
+}
+
+// Metrics receives the front door's observations; nil is allowed.
+type Metrics interface {
+	ObserveRequest(route, outcome string, d time.Duration)
+	ObserveSignatureFailure(reason string)
+	ObservePool(depth int, rejected bool)
+}
+
+// Ack is the immediate answer to a Slack request: a nil Body is an empty 200.
+type Ack struct {
+	Body any
+}
+
+// Config holds the front door's settings.
+type Config struct {
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Metrics    Metrics
+	SessionTTL time.Duration // how long an open edit form stays valid
+	DedupeTTL  time.Duration // how long a delivery is remembered
+}
+
+// Handler turns Slack requests into work.
+type Handler struct {
+	atoms   Atoms
+	store   *state.Store
+	slack   Slack
+	engine  *workflow.Engine
+	pool    *Pool
+	now     func() time.Time
+	log     *slog.Logger
+	metrics Metrics
+	cfg     Config
+}
+
+// NewHandler wires the front door.
+func NewHandler(a Atoms, s *state.Store, sl Slack, eng *workflow.Engine, pool *Pool, cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 2 * time.Hour
+	}
+	if cfg.DedupeTTL <= 0 {
+		cfg.DedupeTTL = 10 * time.Minute
+	}
+	return &Handler{atoms: a, store: s, slack: sl, engine: eng, pool: pool,
+		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics, cfg: cfg}
+}
+
+// submit runs job after the ack; false when the pool is full.
+func (h *Handler) submit(job func(context.Context)) bool {
+	ok := h.pool.Submit(job)
+	if h.metrics != nil {
+		h.metrics.ObservePool(h.pool.Depth(), !ok)
+	}
+	return ok
+}
+
+// busy is the answer when the pool is full: fast, honest, and nothing changed.
+func busy() Ack {
+	return ephemeralAck(render.Note(":hourglass: atomsbot is busy right now and did nothing. Please try again in a few seconds."))
+}
+
+func ephemeralAck(m render.Message) Ack {
+	return Ack{Body: slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: slack.Blocks{BlockSet: m.Blocks}}}
+}
+
+// once reports whether key is seen for the first time (a replayed request or
+// a double submission is processed once). Redis trouble fails open: the
+// operations behind it are idempotent or guarded by their own compare-and-set.
+func (h *Handler) once(ctx context.Context, key string) bool {
+	if key == "" {
+		return true
+	}
+	first, err := h.store.FirstSeen(ctx, key, h.cfg.DedupeTTL)
+	if err != nil {
+		h.log.Warn("dedupe", "err", err)
+		return true
+	}
+	return first
+}

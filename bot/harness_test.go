@@ -1,0 +1,358 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/atomsim"
+	"github.com/atomsbot/atomsbot/bot/slackfake"
+	"github.com/atomsbot/atomsbot/bot/slackweb"
+	"github.com/atomsbot/atomsbot/bot/workflow"
+	"github.com/atomsbot/atomsbot/state"
+	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
+)
+
+const (
+	testSecret  = "test-signing-secret"
+	testToken   = "xoxb-test-token"
+	testAPIKey  = "sk_test_key_never_logged"
+	testChannel = "CDEPLOYS"
+	alice       = "UALICE" // requester
+	bob         = "UBOB"   // approver
+	carol       = "UCAROL" // second approver
+)
+
+// clock is the injected time of a test: nothing waits for real seconds.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// backend is a Redis the test runs against.
+type backend struct {
+	name string
+	rdb  redis.UniversalClient
+	mr   *miniredis.Miniredis
+}
+
+// eachBackend runs f against miniredis and, when REDIS_URL is set, a real Redis.
+func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { _ = rdb.Close() })
+		f(t, backend{name: "miniredis", rdb: rdb, mr: mr})
+	})
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		t.Run("redis", func(t *testing.T) {
+			opt, err := redis.ParseURL(u)
+			if err != nil {
+				t.Fatalf("REDIS_URL: %v", err)
+			}
+			rdb := redis.NewClient(opt)
+			t.Cleanup(func() { _ = rdb.Close() })
+			f(t, backend{name: "redis", rdb: rdb})
+		})
+	}
+}
+
+type harnessConfig struct {
+	policy   workflow.Policy
+	sim      atomsim.Options
+	poolSize int
+}
+
+// harness is one test world: a simulated Atoms, a fake Slack, a Redis key
+// space and any number of bot replicas sharing them.
+type harness struct {
+	t        *testing.T
+	clock    *clock
+	sim      *atomsim.Simulator
+	simURL   string
+	slack    *slackfake.Server
+	slackURL string
+	rdb      redis.UniversalClient
+	prefix   string
+	cfg      harnessConfig
+	agents   map[string]atomsim.AgentInfo // seeded demo agents by name
+	bot      *replica                     // the first replica
+}
+
+// replica is one atomsbot process.
+type replica struct {
+	h       *harness
+	store   *state.Store
+	engine  *workflow.Engine
+	pool    *Pool
+	handler *Handler
+	server  http.Handler
+}
+
+func newHarness(t *testing.T, b backend, mods ...func(*harnessConfig)) *harness {
+	t.Helper()
+	cfg := harnessConfig{policy: workflow.Policy{Required: 1, TTL: 24 * time.Hour}, poolSize: 4}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	cfg.sim.Now = c.Now
+	if cfg.sim.Seed == 0 {
+		cfg.sim.Seed = 7
+	}
+	cfg.sim.Sleep = func(context.Context, time.Duration) {}
+	sim := atomsim.New(cfg.sim)
+	seeded, err := sim.SeedDemo()
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+	fake := slackfake.New(slackfake.Options{Token: testToken, Now: c.Now, BotUserID: "UBOT"})
+	slackSrv := httptest.NewServer(fake)
+	t.Cleanup(slackSrv.Close)
+	fake.SetBaseURL(slackSrv.URL)
+
+	h := &harness{t: t, clock: c, sim: sim, simURL: simSrv.URL, slack: fake, slackURL: slackSrv.URL,
+		rdb: b.rdb, prefix: "atomsbot-test-" + randHex(6), cfg: cfg, agents: map[string]atomsim.AgentInfo{}}
+	for _, a := range seeded {
+		h.agents[a.Name] = a
+	}
+	t.Cleanup(func() { deleteKeys(b.rdb, h.prefix) })
+	h.bot = h.replica("replica-a")
+	return h
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func deleteKeys(rdb redis.UniversalClient, prefix string) {
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+}
+
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// replica starts another bot process on the same Atoms, Slack and Redis.
+func (h *harness) replica(owner string) *replica {
+	t := h.t
+	store := state.New(h.rdb, h.prefix, h.clock.Now)
+	ac, err := atoms.New(atoms.Options{BaseURL: h.simURL, APIKey: testAPIKey, RPS: 100000, Sleep: noSleep, MaxRetries: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
+	eng := workflow.New(ac, store, sc, workflow.Config{
+		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,
+		Now: h.clock.Now, Owner: owner, RPS: 100000,
+	})
+	pool := NewPool(h.cfg.poolSize, 64, time.Minute)
+	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
+	handler := NewHandler(ac, store, sc, eng, pool, Config{Now: h.clock.Now})
+	srv := NewServer(handler, ServerOptions{Verifier: NewVerifier(testSecret, h.clock.Now), Now: h.clock.Now, Ready: store.Ping})
+	return &replica{h: h, store: store, engine: eng, pool: pool, handler: handler, server: srv}
+}
+
+// sign returns the Slack signature headers for body at the test's time.
+func (h *harness) sign(req *http.Request, body string) {
+	ts := strconv.FormatInt(h.clock.Now().Unix(), 10)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", NewVerifier(testSecret, nil).Sign(ts, []byte(body)))
+}
+
+// post sends a signed request to a route of r and waits for the work it
+// queued, so the test sees its effects.
+func (r *replica) post(path, body string) *httptest.ResponseRecorder {
+	r.h.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.h.sign(req, body)
+	rec := httptest.NewRecorder()
+	r.server.ServeHTTP(rec, req)
+	r.drain()
+	return rec
+}
+
+func (r *replica) drain() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.pool.Drain(ctx); err != nil {
+		r.h.t.Fatalf("async work did not finish: %v", err)
+	}
+}
+
+// command types `/atoms <text>` as user in the test channel.
+func (r *replica) command(user, text string) *httptest.ResponseRecorder {
+	return r.commandIn(testChannel, user, text)
+}
+
+func (r *replica) commandIn(channel, user, text string) *httptest.ResponseRecorder {
+	f := url.Values{
+		"token": {"ignored"}, "team_id": {"T1"}, "team_domain": {"acme"},
+		"channel_id": {channel}, "channel_name": {"deploys"}, "user_id": {user}, "user_name": {strings.ToLower(user[1:])},
+		"command": {"/atoms"}, "text": {text}, "api_app_id": {"A1"},
+		"response_url": {r.h.slack.NewResponseURLFor(slackfake.ResponseTarget{Channel: channel, User: user})},
+		"trigger_id":   {r.h.slack.IssueTrigger(user)},
+	}
+	return r.post("/slack/commands", f.Encode())
+}
+
+// interact posts an interaction payload.
+func (r *replica) interact(ic any) *httptest.ResponseRecorder {
+	b, err := json.Marshal(ic)
+	if err != nil {
+		r.h.t.Fatal(err)
+	}
+	return r.post("/slack/interactions", url.Values{"payload": {string(b)}}.Encode())
+}
+
+// click presses a button of the message at ts.
+func (r *replica) click(user, ts, actionID, value string) *httptest.ResponseRecorder {
+	return r.interact(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "name": strings.ToLower(user[1:])},
+		"team":      map[string]any{"id": "T1"},
+		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": testChannel},
+		"channel":   map[string]any{"id": testChannel}, "trigger_id": r.h.slack.IssueTrigger(user),
+		"response_url": r.h.slack.NewResponseURLFor(slackfake.ResponseTarget{Channel: testChannel, User: user, MessageTS: ts}),
+		"actions": []map[string]any{{"type": "button", "action_id": actionID, "block_id": "approval_actions", "value": value,
+			"action_ts": strconv.FormatInt(r.h.clock.Now().UnixNano(), 10)}},
+	})
+}
+
+// poll runs one poller pass of r.
+func (r *replica) poll() int {
+	r.h.t.Helper()
+	n, err := r.engine.PollOnce(context.Background())
+	if err != nil {
+		r.h.t.Fatalf("poll: %v", err)
+	}
+	return n
+}
+
+// advance moves time on and lets every given replica poll.
+func (h *harness) advance(d time.Duration, rs ...*replica) {
+	h.clock.Advance(d)
+	if len(rs) == 0 {
+		rs = []*replica{h.bot}
+	}
+	for _, r := range rs {
+		r.poll()
+	}
+}
+
+// state is a snapshot of the fake Slack.
+func (h *harness) state() slackfake.State { return h.slack.Snapshot() }
+
+// ephemeralTo returns the texts shown only to user, oldest first.
+func (h *harness) ephemeralTo(user string) []string {
+	var out []string
+	for _, m := range h.state().Messages {
+		if m.User == user && (m.Ephemeral || m.ResponseType == slack.ResponseTypeEphemeral) {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// lastEphemeral is the newest text shown only to user.
+func (h *harness) lastEphemeral(user string) string {
+	all := h.ephemeralTo(user)
+	if len(all) == 0 {
+		h.t.Fatalf("no ephemeral message to %s; messages: %s", user, h.dump())
+	}
+	return all[len(all)-1]
+}
+
+// dump describes every message, for failure output.
+func (h *harness) dump() string {
+	var b strings.Builder
+	for _, m := range h.state().Messages {
+		b.WriteString("\n  [" + m.Method + " " + m.Channel + " ts=" + m.TS + " thread=" + m.ThreadTS + " to=" + m.User + "] " + m.Text)
+	}
+	return b.String()
+}
+
+// approvalMessage finds the approval request in the channel.
+func (h *harness) approvalMessage() slackfake.Message {
+	h.t.Helper()
+	for _, m := range h.state().ChannelMessages(testChannel) {
+		if m.ThreadTS == "" && strings.Contains(string(m.Blocks), "atoms_approve") || strings.Contains(m.PostedText(), "Approval needed") && m.ThreadTS == "" {
+			return m
+		}
+	}
+	h.t.Fatalf("no approval message; messages: %s", h.dump())
+	return slackfake.Message{}
+}
+
+// buttonValue returns the value of the approval message's button.
+func buttonValue(t *testing.T, m slackfake.Message, actionID string) string {
+	t.Helper()
+	var blocks []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	for _, b := range blocks {
+		for _, e := range b.Elements {
+			if e.ActionID == actionID {
+				return e.Value
+			}
+		}
+	}
+	t.Fatalf("no %s button in %s", actionID, m.Blocks)
+	return ""
+}
+
+// agent returns a seeded demo agent.
+func (h *harness) agent(name string) atomsim.AgentInfo {
+	a, ok := h.agents[name]
+	if !ok {
+		h.t.Fatalf("no seeded agent %q", name)
+	}
+	return a
+}
+
+// live returns the simulator's view of an agent now.
+func (h *harness) live(id string) atomsim.AgentInfo {
+	a, ok := h.sim.Agent(id)
+	if !ok {
+		h.t.Fatalf("agent %s gone", id)
+	}
+	return a
+}

@@ -1,0 +1,117 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Pool runs the slow part of Slack requests after they were acknowledged, on
+// a bounded number of workers with a bounded queue. When both are full,
+// Submit refuses at once, so the ack stays fast and the user is told to retry.
+type Pool struct {
+	jobs    chan func(context.Context)
+	timeout time.Duration
+	base    context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu      sync.RWMutex
+	closed  bool
+	active  int // queued + running jobs (guarded by idleMu)
+	idleMu  sync.Mutex
+	waiters []chan struct{} // closed when active drops to zero
+}
+
+// NewPool starts workers that run jobs, each with its own timeout.
+func NewPool(workers, queue int, timeout time.Duration) *Pool {
+	base, cancel := context.WithCancel(context.Background())
+	p := &Pool{jobs: make(chan func(context.Context), queue), timeout: timeout, base: base, cancel: cancel}
+	for range workers {
+		p.wg.Go(p.work)
+	}
+	return p
+}
+
+func (p *Pool) work() {
+	for job := range p.jobs {
+		ctx, cancel := context.WithTimeout(p.base, p.timeout)
+		job(ctx)
+		cancel()
+		p.done()
+	}
+}
+
+func (p *Pool) done() {
+	p.idleMu.Lock()
+	defer p.idleMu.Unlock()
+	p.active--
+	if p.active == 0 {
+		for _, w := range p.waiters {
+			close(w)
+		}
+		p.waiters = nil
+	}
+}
+
+// Drain waits until no job is queued or running (tests and shutdown use it).
+func (p *Pool) Drain(ctx context.Context) error {
+	p.idleMu.Lock()
+	if p.active == 0 {
+		p.idleMu.Unlock()
+		return nil
+	}
+	w := make(chan struct{})
+	p.waiters = append(p.waiters, w)
+	p.idleMu.Unlock()
+	select {
+	case <-w:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Submit queues job; false when the pool is full or shut down.
+func (p *Pool) Submit(job func(context.Context)) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return false
+	}
+	p.idleMu.Lock()
+	p.active++
+	p.idleMu.Unlock()
+	select {
+	case p.jobs <- job:
+		return true
+	default:
+		p.done()
+		return false
+	}
+}
+
+// Depth is the number of queued jobs not yet started.
+func (p *Pool) Depth() int { return len(p.jobs) }
+
+// Shutdown stops accepting jobs and waits for queued and running jobs until
+// ctx ends; then running jobs are cancelled.
+func (p *Pool) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.jobs)
+	}
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		p.cancel()
+		<-done
+		return errors.Join(errors.New("pool: jobs cancelled at shutdown deadline"), ctx.Err())
+	}
+}

@@ -1,0 +1,210 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+	"github.com/slack-go/slack"
+)
+
+// Diff layout of the approval message: page 1 sits in the message, the rest
+// goes to its thread.
+const (
+	approvalDiffBudget = 8000 // leaves room for the header, fields and buttons
+	maxDiffPages       = 20   // beyond this the last page says what was cut
+)
+
+func diffBlobKey(id string) string { return "approval-diff:" + id }
+
+// view builds what the approval message shows from the stored promotion.
+func (e *Engine) view(p state.Promotion, approvals []state.Approval, diff []slack.Block, note string) render.ApprovalView {
+	var approvers []string
+	for _, a := range approvals {
+		if a.VersionID == p.VersionID {
+			approvers = append(approvers, a.UserID)
+		}
+	}
+	return render.ApprovalView{
+		PromotionID: p.ID, AgentName: p.AgentName, Kind: string(p.Kind),
+		VersionID: p.VersionID, VersionNumber: p.VersionNumber, Label: p.Label,
+		Requester: p.Requester, State: string(p.State),
+		CheckStatus: p.CheckStatus, CheckReason: p.CheckReason,
+		Approvals: approvers, Required: e.cfg.Policy.Required,
+		Approvers: e.cfg.Policy.Approvers, AllowSelf: e.cfg.Policy.AllowSelf,
+		ExpiresAt: p.CreatedAt.Add(e.cfg.Policy.TTL), Reason: p.Reason, EndedBy: p.EndedBy,
+		RequestedAt: p.CreatedAt, LiveAt: p.ActivatedAt,
+		Diff: diff, DiffNote: note,
+	}
+}
+
+// storedDiff is page 1 of the approval diff as kept in Redis, so updates of
+// the message do not ask Atoms for the diff again.
+type storedDiff struct {
+	Blocks slack.Blocks `json:"blocks"`
+	Note   string       `json:"note"`
+}
+
+// postApproval posts the approval request once (guarded by a short lock so a
+// slow creator and a poller that took over cannot both post) and records its ts.
+func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals []state.Approval) (state.Promotion, error) {
+	lock := "approval-message:" + p.ID
+	ok, _, err := e.store.AcquireLock(ctx, lock, e.cfg.Owner, e.cfg.Lease)
+	if err != nil || !ok {
+		return p, err
+	}
+	defer func() { _, _ = e.store.ReleaseLock(context.WithoutCancel(ctx), lock, e.cfg.Owner) }()
+	if cur, err := e.store.Promotion(ctx, p.ID); err == nil && cur.MessageTS != "" {
+		return cur, nil
+	}
+
+	pages := e.diffPages(ctx, p)
+	sd := storedDiff{}
+	if len(pages) > 0 {
+		sd.Blocks.BlockSet = pages[0].Blocks
+		if len(pages) > 1 {
+			sd.Note = fmt.Sprintf("The diff continues in the thread (%d more message(s)).", len(pages)-1)
+		}
+	}
+	if b, err := json.Marshal(sd); err == nil {
+		if err := e.store.PutBlob(ctx, diffBlobKey(p.ID), b, e.cfg.Policy.TTL+e.cfg.CheckTimeout+time.Hour); err != nil {
+			e.log.Warn("keep approval diff", "promotion", p.ID, "err", err)
+		}
+	}
+	ts, err := e.slack.Post(ctx, p.Channel, "", render.Approval(e.view(p, approvals, sd.Blocks.BlockSet, sd.Note)))
+	if err != nil {
+		return p, fmt.Errorf("post approval request: %w", err)
+	}
+	np, err := e.patchAnyState(ctx, p, state.Patch{MessageTS: &ts})
+	if err != nil {
+		return p, fmt.Errorf("record approval message: %w", err)
+	}
+	for i, page := range pages[min(1, len(pages)):] {
+		if _, err := e.slack.Post(ctx, p.Channel, ts, page); err != nil {
+			e.log.Warn("post diff page", "promotion", p.ID, "page", i+2, "err", err)
+			break
+		}
+	}
+	return np, nil
+}
+
+// diffPages renders the diff of the promoted version against the version that
+// was active when the promotion was requested.
+func (e *Engine) diffPages(ctx context.Context, p state.Promotion) []render.Message {
+	title := fmt.Sprintf("Changes in %s %s", p.AgentName, render.VersionName(p.VersionNumber))
+	if p.PreviousVersionID == "" || p.PreviousVersionID == p.VersionID {
+		return nil
+	}
+	d, err := e.atoms.DiffVersions(ctx, p.AgentID, p.PreviousVersionID, p.VersionID)
+	if err != nil {
+		e.log.Warn("diff for approval message", "promotion", p.ID, "err", err)
+		return []render.Message{{Text: "Diff unavailable", Blocks: []slack.Block{
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "_The diff could not be loaded: "+render.Escape(userMessage(err))+"_", false, false), nil, nil),
+		}}}
+	}
+	return render.Diff(title, *d, render.DiffOptions{Budget: approvalDiffBudget, MaxPages: maxDiffPages, ReserveBlocks: 8})
+}
+
+// patchAnyState applies a state-independent patch (the message ts) whatever
+// state the promotion is in by now.
+func (e *Engine) patchAnyState(ctx context.Context, p state.Promotion, patch state.Patch) (state.Promotion, error) {
+	for range 3 {
+		np, err := e.store.Update(ctx, p.ID, p.State, patch)
+		if err == nil {
+			return np, nil
+		}
+		cur, rerr := e.store.Promotion(ctx, p.ID)
+		if rerr != nil {
+			return p, err
+		}
+		p = cur
+	}
+	return p, fmt.Errorf("promotion %s keeps changing state", p.ID)
+}
+
+// refreshMessage re-renders the approval message from the stored state.
+func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approvals []state.Approval) {
+	if cur, all, err := e.store.PromotionWithApprovals(ctx, p.ID); err == nil {
+		p, approvals = cur, all
+	}
+	if p.MessageTS == "" {
+		return
+	}
+	var sd storedDiff
+	if b, err := e.store.Blob(ctx, diffBlobKey(p.ID)); err == nil {
+		_ = json.Unmarshal(b, &sd)
+	}
+	if err := e.slack.Update(ctx, p.Channel, p.MessageTS, render.Approval(e.view(p, approvals, sd.Blocks.BlockSet, sd.Note))); err != nil {
+		e.log.Warn("update approval message", "promotion", p.ID, "err", err)
+	}
+}
+
+// threadNote replies in the approval message's thread (or, when there is no
+// approval message, posts in the channel so the news is not lost).
+func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) {
+	m := render.Note(mrkdwn)
+	if _, err := e.slack.Post(ctx, p.Channel, p.MessageTS, m); err != nil {
+		e.log.Warn("thread note", "promotion", p.ID, "err", err)
+	}
+}
+
+func endNote(p state.Promotion) string {
+	name := render.Escape(p.AgentName) + " " + render.VersionName(p.VersionNumber)
+	switch p.State {
+	case state.Rejected:
+		return fmt.Sprintf(":no_entry: Promotion of %s rejected — %s.", name, render.Escape(p.Reason))
+	case state.Cancelled:
+		return fmt.Sprintf(":heavy_multiplication_x: Promotion of %s cancelled — %s.", name, render.Escape(p.Reason))
+	case state.Expired:
+		return fmt.Sprintf(":hourglass: Promotion of %s expired — %s.", name, render.Escape(p.Reason))
+	case state.Failed:
+		return fmt.Sprintf(":x: Promotion of %s failed — %s.", name, render.Escape(p.Reason))
+	}
+	return fmt.Sprintf("Promotion of %s is %s.", name, p.State)
+}
+
+// end moves p to a final state, then updates the message and the thread.
+func (e *Engine) end(ctx context.Context, p state.Promotion, to state.PromotionState, reason, by string) (state.Promotion, error) {
+	np, err := e.store.Transition(ctx, p.ID, p.State, to, state.Patch{Reason: &reason, EndedBy: &by})
+	if err != nil {
+		return p, err
+	}
+	e.transitioned(np)
+	actor := by
+	if actor == "" {
+		actor = "atomsbot"
+	}
+	e.audit(ctx, np, actor, string(to), reason)
+	e.refreshMessage(ctx, np, nil)
+	e.threadNote(ctx, np, endNote(np))
+	return np, nil
+}
+
+func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, detail string) {
+	err := e.store.Audit(ctx, state.AuditEntry{
+		AgentID: p.AgentID, Actor: actor, Action: action, PromotionID: p.ID,
+		VersionID: p.VersionID, Detail: detail, At: e.now(),
+	})
+	if err != nil {
+		e.log.Warn("audit", "promotion", p.ID, "err", err)
+	}
+}
+
+// checkNote is the thread reply when the security check settles.
+func checkNote(v atoms.Version) string {
+	sc := v.SecurityCheck
+	if sc == nil {
+		return ""
+	}
+	switch v.Outcome() {
+	case atoms.CheckOK:
+		return ":white_check_mark: Security check passed for " + render.VersionName(v.VersionNumber) + "."
+	case atoms.CheckBad:
+		return ""
+	}
+	return ""
+}

@@ -1,0 +1,249 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// Poller timing.
+const (
+	maxTick         = 250 * time.Millisecond // how often an idle replica looks at the due-queue
+	stepTimeout     = 45 * time.Second       // one step of one item, Atoms retries included
+	fastCheckPhase  = 30 * time.Second       // poll every POLL_INTERVAL this long, then back off
+	maxCheckDelay   = 15 * time.Second       // slowest security-check poll
+	approvalRecheck = time.Minute            // safety net for a lost approval poke
+	ambiguousRetry  = 15 * time.Second       // a publish with an unclear answer: give it time to land
+	workers         = 8                      // items processed at once per replica
+)
+
+// Run polls the due-queue until ctx is cancelled. Steps already started finish
+// (bounded by stepTimeout); claimed items not started are released so another
+// replica takes them at once.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(min(maxTick, e.cfg.PollInterval))
+	defer t.Stop()
+	for {
+		if _, err := e.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("poll", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-e.wake:
+		}
+	}
+}
+
+// PollOnce claims every item due now (in batches sized to the Atoms rate
+// limit, so leases do not lapse while calls wait) and processes them.
+func (e *Engine) PollOnce(ctx context.Context) (int, error) {
+	batch := max(1, int(e.cfg.RPS*e.cfg.Lease.Seconds()/4))
+	total := 0
+	for ctx.Err() == nil {
+		claims, err := e.store.Claim(ctx, e.cfg.Owner, batch, e.cfg.Lease)
+		if err != nil {
+			return total, fmt.Errorf("claim: %w", err)
+		}
+		e.process(ctx, claims)
+		total += len(claims)
+		if len(claims) < batch {
+			break
+		}
+	}
+	return total, nil
+}
+
+func (e *Engine) process(ctx context.Context, claims []state.Claim) {
+	queue := make(chan state.Claim)
+	var wg sync.WaitGroup
+	for range min(workers, len(claims)) {
+		wg.Go(func() {
+			for c := range queue {
+				if e.metrics != nil {
+					e.metrics.ObservePollLag(e.now().Sub(c.Due))
+				}
+				e.runItem(ctx, c.Item, false)
+			}
+		})
+	}
+	var unstarted []string
+	for _, c := range claims {
+		if ctx.Err() != nil {
+			unstarted = append(unstarted, c.Item)
+			continue
+		}
+		queue <- c
+	}
+	close(queue)
+	wg.Wait()
+	if len(unstarted) > 0 {
+		if err := e.store.Release(context.WithoutCancel(ctx), e.cfg.Owner, unstarted...); err != nil {
+			e.log.Warn("release leases", "items", len(unstarted), "err", err)
+		}
+	}
+}
+
+// runItem runs one step of a leased item and reschedules or completes it.
+// A shutdown does not cut a step short: it runs to its own timeout.
+func (e *Engine) runItem(ctx context.Context, item string, first bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
+	defer cancel()
+	next, err := e.step(ctx, item, first)
+	if err != nil {
+		e.log.Warn("step", "item", item, "err", err)
+		if next.IsZero() {
+			next = e.now().Add(5 * e.cfg.PollInterval)
+		}
+	}
+	if next.IsZero() {
+		err = e.store.Complete(ctx, e.cfg.Owner, item)
+	} else {
+		err = e.store.Reschedule(ctx, e.cfg.Owner, item, next)
+	}
+	if err != nil && !errors.Is(err, state.ErrNotOwner) {
+		e.log.Warn("reschedule", "item", item, "err", err)
+	}
+}
+
+// step advances an item and says when to look again (zero: never).
+func (e *Engine) step(ctx context.Context, item string, first bool) (time.Time, error) {
+	switch {
+	case strings.HasPrefix(item, "p:"):
+		return e.stepPromotion(ctx, item[2:], first)
+	case strings.HasPrefix(item, "w:"):
+		return e.stepWatch(ctx, item[2:])
+	}
+	return time.Time{}, fmt.Errorf("unknown due item %q", item)
+}
+
+func (e *Engine) stepPromotion(ctx context.Context, id string, first bool) (time.Time, error) {
+	p, approvals, err := e.store.PromotionWithApprovals(ctx, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return e.soon(), err
+	}
+	if p.State.Done() {
+		return e.finish(ctx, p)
+	}
+	if (p.State == state.Requested || p.State == state.Published) && !e.now().Before(e.expiry(p)) {
+		_, err := e.end(ctx, p, state.Expired, fmt.Sprintf("not approved within %s", e.cfg.Policy.TTL), "")
+		return time.Time{}, err
+	}
+	switch p.State {
+	case state.Requested:
+		np, err := e.publish(ctx, p, first)
+		if err != nil {
+			return e.now().Add(ambiguousRetry), err
+		}
+		if np.State != state.Published {
+			return time.Time{}, nil
+		}
+		return e.stepPublished(ctx, np, approvals)
+	case state.Published:
+		return e.stepPublished(ctx, p, approvals)
+	case state.Activating:
+		return e.activate(ctx, p)
+	}
+	return time.Time{}, fmt.Errorf("promotion %s in unknown state %q", p.ID, p.State)
+}
+
+// stepPublished posts the approval request if it is missing, looks at the
+// security check, and activates once the check passed and approvals are in.
+func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals []state.Approval) (time.Time, error) {
+	if p.MessageTS == "" {
+		np, err := e.postApproval(ctx, p, approvals)
+		if err != nil {
+			e.log.Warn("approval request", "promotion", p.ID, "err", err)
+		}
+		p = np
+	}
+	detail, err := e.atoms.GetVersion(ctx, p.AgentID, p.VersionID)
+	if err != nil {
+		if errors.Is(err, atoms.ErrNotFound) {
+			_, eerr := e.end(ctx, p, state.Failed, "the published version is gone from Atoms", "")
+			return time.Time{}, eerr
+		}
+		return e.soon(), fmt.Errorf("read security check: %w", err)
+	}
+	v := detail.Version
+	p = e.noteCheck(ctx, p, v)
+	switch v.Outcome() {
+	case atoms.CheckBad:
+		reason := "the security check " + v.SecurityCheck.Status
+		if v.SecurityCheck.Reason != "" {
+			reason += ": " + v.SecurityCheck.Reason
+		}
+		_, err := e.end(ctx, p, state.Failed, reason, "")
+		return time.Time{}, err
+	case atoms.CheckOK:
+		if state.CountFor(approvals, p.VersionID) >= e.cfg.Policy.Required {
+			return e.activate(ctx, p)
+		}
+		return earliest(e.now().Add(approvalRecheck), e.expiry(p)), nil
+	}
+	waited := e.now().Sub(p.PublishedAt)
+	if waited >= e.cfg.CheckTimeout {
+		_, err := e.end(ctx, p, state.Failed, fmt.Sprintf("the security check did not finish within %s", e.cfg.CheckTimeout), "")
+		return time.Time{}, err
+	}
+	return earliest(e.now().Add(e.checkDelay(waited)), e.expiry(p)), nil
+}
+
+// noteCheck records a changed security-check status and tells the thread.
+func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, v atoms.Version) state.Promotion {
+	status, reason := "", ""
+	if v.SecurityCheck != nil {
+		status, reason = v.SecurityCheck.Status, v.SecurityCheck.Reason
+	}
+	if status == p.CheckStatus && reason == p.CheckReason {
+		return p
+	}
+	patch := state.Patch{CheckStatus: &status, CheckReason: &reason}
+	passed := v.Outcome() == atoms.CheckOK
+	if passed {
+		now := e.now()
+		patch.CheckPassedAt = &now
+	}
+	np, err := e.store.Update(ctx, p.ID, state.Published, patch)
+	if err != nil {
+		e.log.Warn("record security check", "promotion", p.ID, "err", err)
+		return p
+	}
+	if passed {
+		e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.VersionName(np.VersionNumber)+" passed.")
+	}
+	if v.Outcome() != atoms.CheckBad { // a failure is refreshed by end()
+		e.refreshMessage(ctx, np, nil)
+	}
+	return np
+}
+
+// checkDelay is the security-check poll schedule: every POLL_INTERVAL while a
+// check is young (they take ~6 s), then doubling every 30 s up to a cap.
+func (e *Engine) checkDelay(waited time.Duration) time.Duration {
+	d := e.cfg.PollInterval
+	for t := fastCheckPhase; t <= waited && d < maxCheckDelay; t += fastCheckPhase {
+		d *= 2
+	}
+	return min(max(d, e.cfg.PollInterval), max(maxCheckDelay, e.cfg.PollInterval))
+}
+
+func (e *Engine) expiry(p state.Promotion) time.Time { return p.CreatedAt.Add(e.cfg.Policy.TTL) }
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,155 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// Watch subscribes channel to changes of agent's active version. The version
+// active now is the baseline: only later changes are announced.
+func (e *Engine) Watch(ctx context.Context, agent atoms.Agent, channel, user string) (bool, error) {
+	added, err := e.store.Watch(ctx, state.Watch{AgentID: agent.ID, AgentName: agent.Name, Channel: channel, By: user, Since: e.now()})
+	if err != nil {
+		return false, err
+	}
+	// The first watcher sets the baseline to what is active now; a baseline
+	// left from an earlier subscription would announce old news.
+	baseline := ""
+	if watchers, err := e.store.Watchers(ctx, agent.ID); err == nil && len(watchers) == 1 && added {
+		baseline, _ = e.store.SeenVersion(ctx, agent.ID)
+	}
+	if _, err := e.store.SetSeenVersion(ctx, agent.ID, baseline, agent.ActiveVersionID); err != nil {
+		return added, err
+	}
+	if err := e.store.Schedule(ctx, watchItem(agent.ID), e.now().Add(e.cfg.WatchInterval)); err != nil {
+		return added, err
+	}
+	if added {
+		e.auditAgent(ctx, agent.ID, user, "watch", channel)
+	}
+	return added, nil
+}
+
+// Unwatch ends a subscription. The agent's due item ends by itself at its
+// next look when no channel watches any more.
+func (e *Engine) Unwatch(ctx context.Context, agentID, channel, user string) (bool, error) {
+	removed, err := e.store.Unwatch(ctx, agentID, channel)
+	if err == nil && removed {
+		e.auditAgent(ctx, agentID, user, "unwatch", channel)
+	}
+	return removed, err
+}
+
+// stepWatch looks at a watched agent's active version and announces a change
+// made by any means, unless an atomsbot promotion owns that activation.
+func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, error) {
+	next := e.now().Add(e.cfg.WatchInterval)
+	watchers, err := e.store.Watchers(ctx, agentID)
+	if err != nil {
+		return next, err
+	}
+	if len(watchers) == 0 {
+		return time.Time{}, nil
+	}
+	agent, err := e.atoms.GetAgent(ctx, agentID, atoms.GetAgentOptions{})
+	if err != nil {
+		if errors.Is(err, atoms.ErrNotFound) {
+			return next.Add(10 * e.cfg.WatchInterval), fmt.Errorf("watched agent %s: %w", agentID, err)
+		}
+		return next, err
+	}
+	seen, err := e.store.SeenVersion(ctx, agentID)
+	if err != nil {
+		return next, err
+	}
+	cur := agent.ActiveVersionID
+	if cur == seen || cur == "" {
+		return next, nil
+	}
+	if seen == "" {
+		_, err := e.store.SetSeenVersion(ctx, agentID, "", cur)
+		return next, err
+	}
+	if e.promotionOwns(ctx, agentID, cur) {
+		// The promotion announces its own activation when it goes live.
+		return e.now().Add(e.cfg.PollInterval), nil
+	}
+	detail, err := e.atoms.GetVersion(ctx, agentID, cur)
+	if err != nil {
+		return next, err
+	}
+	key := announceKey(agentID, cur, detail.Version.ActivatedAt, seen)
+	ok, _, err := e.store.AcquireLock(ctx, key, "watch:"+agentID, announceTTL)
+	if err != nil {
+		return next, err
+	}
+	if ok {
+		e.announceExternal(ctx, agent, detail.Version, seen, watchers)
+	}
+	if _, err := e.store.SetSeenVersion(ctx, agentID, seen, cur); err != nil {
+		return next, err
+	}
+	return next, nil
+}
+
+// promotionOwns reports whether an atomsbot promotion in flight is activating
+// versionID (it holds the agent's lock until it is live).
+func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) bool {
+	holder, err := e.store.LockHolder(ctx, state.AgentLock(agentID))
+	if err != nil || holder == "" {
+		return false
+	}
+	p, err := e.store.Promotion(ctx, holder)
+	return err == nil && p.VersionID == versionID && !p.State.Done()
+}
+
+// announceExternal posts the one "is live" message for an activation made
+// outside atomsbot to the first watching channel, and a note to the others.
+func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v atoms.Version, previous string, watchers []state.Watch) {
+	var diff []render.Message
+	if d, err := e.atoms.DiffVersions(ctx, agent.ID, previous, v.ID); err == nil {
+		diff = render.Diff(fmt.Sprintf("Changes in %s %s", agent.Name, render.VersionName(v.VersionNumber)), *d,
+			render.DiffOptions{Budget: approvalDiffBudget, MaxPages: maxDiffPages, ReserveBlocks: 8})
+	} else {
+		e.log.Warn("diff for watch announcement", "agent", agent.ID, "err", err)
+	}
+	lv := render.ExternalLiveView{
+		AgentName: agent.Name, VersionNumber: v.VersionNumber, Label: v.Label,
+		ActivatedBy: firstNonEmpty(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
+	}
+	for i, w := range watchers {
+		m := render.ExternalLive(lv, i == 0, diff)
+		ts, err := e.slack.Post(ctx, w.Channel, "", m)
+		if err != nil {
+			e.log.Warn("watch announcement", "agent", agent.ID, "channel", w.Channel, "err", err)
+			continue
+		}
+		for _, page := range diff[min(1, len(diff)):] {
+			if _, err := e.slack.Post(ctx, w.Channel, ts, page); err != nil {
+				break
+			}
+		}
+	}
+	e.auditAgent(ctx, agent.ID, firstNonEmpty(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", render.VersionName(v.VersionNumber))
+}
+
+func (e *Engine) auditAgent(ctx context.Context, agentID, actor, action, detail string) {
+	if err := e.store.Audit(ctx, state.AuditEntry{AgentID: agentID, Actor: actor, Action: action, Detail: detail, At: e.now()}); err != nil {
+		e.log.Warn("audit", "agent", agentID, "err", err)
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
