@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,6 +238,9 @@ func (r *replica) interact(ic any) *httptest.ResponseRecorder {
 	return r.post("/slack/interactions", url.Values{"payload": {string(b)}}.Encode())
 }
 
+// actionSeq makes every click a distinct delivery, as Slack's action_ts does.
+var actionSeq atomic.Int64
+
 // click presses a button of the message at ts.
 func (r *replica) click(user, ts, actionID, value string) *httptest.ResponseRecorder {
 	return r.interact(map[string]any{
@@ -246,7 +250,7 @@ func (r *replica) click(user, ts, actionID, value string) *httptest.ResponseReco
 		"channel":   map[string]any{"id": testChannel}, "trigger_id": r.h.slack.IssueTrigger(user),
 		"response_url": r.h.slack.NewResponseURLFor(slackfake.ResponseTarget{Channel: testChannel, User: user, MessageTS: ts}),
 		"actions": []map[string]any{{"type": "button", "action_id": actionID, "block_id": "approval_actions", "value": value,
-			"action_ts": strconv.FormatInt(r.h.clock.Now().UnixNano(), 10)}},
+			"action_ts": strconv.FormatInt(r.h.clock.Now().Unix(), 10) + "." + strconv.FormatInt(actionSeq.Add(1), 10)}},
 	})
 }
 
@@ -303,16 +307,17 @@ func (h *harness) dump() string {
 	return b.String()
 }
 
-// approvalMessage finds the approval request in the channel.
+// approvalMessage finds the approval request in the channel, as first posted.
 func (h *harness) approvalMessage() slackfake.Message {
 	h.t.Helper()
-	for _, m := range h.state().ChannelMessages(testChannel) {
-		if m.ThreadTS == "" && strings.Contains(string(m.Blocks), "atoms_approve") || strings.Contains(m.PostedText(), "Approval needed") && m.ThreadTS == "" {
-			return m
-		}
+	m, ok := h.findApproval()
+	if !ok {
+		h.t.Fatalf("no approval message; messages: %s", h.dump())
 	}
-	h.t.Fatalf("no approval message; messages: %s", h.dump())
-	return slackfake.Message{}
+	if len(m.History) > 0 {
+		m.Blocks = m.History[0].Blocks
+	}
+	return m
 }
 
 // buttonValue returns the value of the approval message's button.
