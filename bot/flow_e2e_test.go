@@ -286,3 +286,23 @@ func TestApprovalForOtherVersionRefused(t *testing.T) {
 		}
 	})
 }
+
+// Agent-supplied text cannot fake the announcement: a label saying "is live"
+// (or "<!channel>") leaves exactly one post with those words, and pings no one.
+func TestLabelCannotFakeAnnouncement(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b)
+		a := h.agent(demoAgent)
+		h.bot.command(alice, `promote support-concierge "Refund policy update" this is live <!channel> & more`)
+		m := h.approvalMessage()
+		if strings.Contains(m.PostedText(), "is live") {
+			t.Fatalf("approval request text says 'is live': %q", m.PostedText())
+		}
+		if strings.Contains(m.PostedText()+string(m.Blocks), "<!channel>") {
+			t.Fatalf("unescaped broadcast in the approval request: %s", m.Blocks)
+		}
+		h.bot.click(bob, m.TS, render.ActionApprove, buttonValue(t, m, render.ActionApprove))
+		h.advance(7 * time.Second)
+		h.assertLiveOnce(a.ID, 4)
+	})
+}

@@ -83,8 +83,8 @@ func TestCheckPassesBeforeApproval(t *testing.T) {
 			t.Fatalf("activated without approval")
 		}
 		msg := h.approvalMessage()
-		if !strings.Contains(string(msg.Blocks), "passed") {
-			t.Errorf("approval message does not show the passed check: %s", msg.Blocks)
+		if cur, _ := h.state().Find(testChannel, ts); !strings.Contains(string(cur.Blocks), "passed") {
+			t.Errorf("approval message does not show the passed check: %s", cur.Blocks)
 		}
 		h.bot.click(bob, ts, render.ActionApprove, buttonValue(t, msg, render.ActionApprove))
 		// The approval pokes the promotion: due now, no slow poll needed.

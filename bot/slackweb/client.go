@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -112,8 +113,29 @@ func msgOptions(m render.Message) []slack.MsgOption {
 	return []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
 }
 
+// isLive matches the words reserved for the one announcement per activation.
+var isLive = regexp.MustCompile(`(?i)\bis live`)
+
+// quiet keeps "is live" out of a post's text — the contract reserves it for
+// the one announcement per activation, and agent names or labels may contain
+// it — without changing what readers see: the space becomes a no-break space.
+func quiet(text string) string {
+	return isLive.ReplaceAllStringFunc(text, func(m string) string { return m[:2] + "\u00a0" + m[3:] })
+}
+
 // Post sends m to channel (in threadTS's thread when set) and returns its ts.
+// Its text never says "is live"; only Announce does.
 func (c *Client) Post(ctx context.Context, channel, threadTS string, m render.Message) (string, error) {
+	m.Text = quiet(m.Text)
+	return c.post(ctx, channel, threadTS, m)
+}
+
+// Announce posts the one message of an activation that says "is live".
+func (c *Client) Announce(ctx context.Context, channel string, m render.Message) (string, error) {
+	return c.post(ctx, channel, "", m)
+}
+
+func (c *Client) post(ctx context.Context, channel, threadTS string, m render.Message) (string, error) {
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))

@@ -117,7 +117,7 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.slack.Post(ctx, p.Channel, "", e.liveMessage(p, approvals)); err != nil {
+		if _, err := e.slack.Announce(ctx, p.Channel, e.liveMessage(p, approvals)); err != nil {
 			return fmt.Errorf("announce: %w", err)
 		}
 		if _, err := e.store.RefreshLock(ctx, key, p.ID, announceTTL); err != nil {

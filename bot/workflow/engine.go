@@ -31,6 +31,9 @@ type Atoms interface {
 // Slack is what the engine needs of the Slack Web API.
 type Slack interface {
 	Post(ctx context.Context, channel, threadTS string, m render.Message) (ts string, err error)
+	// Announce posts the one message per activation that says "is live";
+	// Post keeps those words out of every other message.
+	Announce(ctx context.Context, channel string, m render.Message) (ts string, err error)
 	Update(ctx context.Context, channel, ts string, m render.Message) error
 	Ephemeral(ctx context.Context, channel, user string, m render.Message) error
 }

@@ -88,6 +88,9 @@ type nopSlack struct{ n atomic.Int64 }
 func (s *nopSlack) Post(context.Context, string, string, render.Message) (string, error) {
 	return fmt.Sprintf("1700000000.%06d", s.n.Add(1)), nil
 }
+func (s *nopSlack) Announce(ctx context.Context, ch string, m render.Message) (string, error) {
+	return s.Post(ctx, ch, "", m)
+}
 func (s *nopSlack) Update(context.Context, string, string, render.Message) error    { return nil }
 func (s *nopSlack) Ephemeral(context.Context, string, string, render.Message) error { return nil }
 

@@ -124,8 +124,13 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 		ActivatedBy: firstNonEmpty(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
 	}
 	for i, w := range watchers {
-		m := render.ExternalLive(lv, i == 0, diff)
-		ts, err := e.slack.Post(ctx, w.Channel, "", m)
+		post := e.slack.Post
+		if i == 0 {
+			post = func(ctx context.Context, channel, _ string, m render.Message) (string, error) {
+				return e.slack.Announce(ctx, channel, m)
+			}
+		}
+		ts, err := post(ctx, w.Channel, "", render.ExternalLive(lv, i == 0, diff))
 		if err != nil {
 			e.log.Warn("watch announcement", "agent", agent.ID, "channel", w.Channel, "err", err)
 			continue
