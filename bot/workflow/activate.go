@@ -29,6 +29,8 @@ func announceKey(agentID, versionID string, activatedAt time.Time, previous stri
 	return fmt.Sprintf("announce:%s:%s->%s", agentID, previous, versionID)
 }
 
+func announceBlobKey(promotionID string) string { return "announce-key:" + promotionID }
+
 // activate moves a ready promotion to live: compare-and-set to activating,
 // activate (idempotent), verify on GET /agent, claim the announcement, live.
 // It returns when to look at the promotion again (zero: done).
@@ -74,6 +76,10 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	if _, _, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease); err != nil {
 		return e.soon(), fmt.Errorf("claim announcement: %w", err)
 	}
+	// Remember the key: the announcement may be retried by another replica.
+	if err := e.store.PutBlob(ctx, announceBlobKey(p.ID), []byte(key), announceTTL); err != nil {
+		return e.soon(), fmt.Errorf("keep announcement key: %w", err)
+	}
 	liveAt := activatedAt
 	if liveAt.IsZero() {
 		liveAt = e.now()
@@ -108,6 +114,9 @@ func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, erro
 // held by this promotion, and Announced is set after the post.
 func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 	key := announceKey(p.AgentID, p.VersionID, p.ActivatedAt, p.PreviousVersionID)
+	if b, err := e.store.Blob(ctx, announceBlobKey(p.ID)); err == nil {
+		key = string(b)
+	}
 	ok, holder, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease)
 	if err != nil {
 		return fmt.Errorf("claim announcement: %w", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
@@ -192,19 +191,4 @@ func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, de
 	if err != nil {
 		e.log.Warn("audit", "promotion", p.ID, "err", err)
 	}
-}
-
-// checkNote is the thread reply when the security check settles.
-func checkNote(v atoms.Version) string {
-	sc := v.SecurityCheck
-	if sc == nil {
-		return ""
-	}
-	switch v.Outcome() {
-	case atoms.CheckOK:
-		return ":white_check_mark: Security check passed for " + render.VersionName(v.VersionNumber) + "."
-	case atoms.CheckBad:
-		return ""
-	}
-	return ""
 }
