@@ -22,8 +22,11 @@ func TestRejectEndsPromotion(t *testing.T) {
 		if got := h.live(a.ID).ActiveVersionID; got != a.ActiveVersionID {
 			t.Fatalf("rejected promotion was activated")
 		}
-		if !threadSays(h, ts, "rejected") {
-			t.Errorf("no 'rejected' reply in the thread:%s", h.dump())
+		if !threadSays(h, ts, "rejected by <@"+bob+">") {
+			t.Errorf("no 'rejected by <@%s>' reply in the thread (a mention, not escaped text):%s", bob, h.dump())
+		}
+		if cur, _ := h.state().Find(testChannel, ts); strings.Contains(string(cur.Blocks), "&lt;@") {
+			t.Errorf("approval message shows an escaped mention: %s", cur.Blocks)
 		}
 		final, _ := h.state().Find(testChannel, ts)
 		if strings.Contains(string(final.Blocks), render.ActionApprove) {
@@ -46,7 +49,7 @@ func TestRejectEndsPromotion(t *testing.T) {
 
 func threadSays(h *harness, ts, word string) bool {
 	for _, m := range h.state().Thread(testChannel, ts) {
-		if m.TS != ts && strings.Contains(strings.ToLower(m.Text), word) {
+		if m.TS != ts && strings.Contains(strings.ToLower(m.Text), strings.ToLower(word)) {
 			return true
 		}
 	}

@@ -99,7 +99,7 @@ func (e *Engine) Reject(ctx context.Context, id, versionID, user string) (state.
 	if err := e.checkOpen(p, versionID); err != nil {
 		return p, err
 	}
-	to, why := state.Rejected, "rejected by "+render.Mention(user)
+	to, why := state.Rejected, ""
 	if user == p.Requester {
 		to, why = state.Cancelled, "withdrawn by the requester"
 	} else if ok, msg := e.cfg.Policy.MayApprove(user, p.Requester); !ok {
@@ -130,7 +130,7 @@ func (e *Engine) Cancel(ctx context.Context, agentID, agentName, user string) (s
 	if p.State == state.Activating {
 		return p, refused("Activation of %s has already started; it can no longer be cancelled.", render.Escape(agentName))
 	}
-	return e.endByUser(ctx, p, state.Cancelled, "cancelled by "+render.Mention(user), user)
+	return e.endByUser(ctx, p, state.Cancelled, "", user)
 }
 
 func (e *Engine) endByUser(ctx context.Context, p state.Promotion, to state.PromotionState, reason, user string) (state.Promotion, error) {

@@ -153,17 +153,25 @@ func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn strin
 
 func endNote(p state.Promotion) string {
 	name := render.Escape(p.AgentName) + " " + render.VersionName(p.VersionNumber)
+	// Reason is plain text (escaped here); who ended it is a user id (a mention).
+	detail := ""
+	if p.EndedBy != "" {
+		detail += " by " + render.Mention(p.EndedBy)
+	}
+	if p.Reason != "" {
+		detail += " — " + render.Escape(p.Reason)
+	}
 	switch p.State {
 	case state.Rejected:
-		return fmt.Sprintf(":no_entry: Promotion of %s rejected — %s.", name, render.Escape(p.Reason))
+		return ":no_entry: Promotion of " + name + " rejected" + detail + "."
 	case state.Cancelled:
-		return fmt.Sprintf(":heavy_multiplication_x: Promotion of %s cancelled — %s.", name, render.Escape(p.Reason))
+		return ":heavy_multiplication_x: Promotion of " + name + " cancelled" + detail + "."
 	case state.Expired:
-		return fmt.Sprintf(":hourglass: Promotion of %s expired — %s.", name, render.Escape(p.Reason))
+		return ":hourglass: Promotion of " + name + " expired" + detail + "."
 	case state.Failed:
-		return fmt.Sprintf(":x: Promotion of %s failed — %s.", name, render.Escape(p.Reason))
+		return ":x: Promotion of " + name + " failed" + detail + "."
 	}
-	return fmt.Sprintf("Promotion of %s is %s.", name, p.State)
+	return fmt.Sprintf("Promotion of %s is %s%s.", name, p.State, detail)
 }
 
 // end moves p to a final state, then updates the message and the thread.
