@@ -7,7 +7,8 @@ BENCHTIME ?= 1s
 
 ## run: the sandbox — embedded Redis, Atoms simulator, local Slack stand-in (no credentials)
 run:
-	$(GO) run ./cmd/atomsbot -sandbox
+	@$(GO) build -o bin/atomsbot ./cmd/atomsbot
+	@exec ./bin/atomsbot -sandbox
 
 ## test: everything CI runs (gofmt check, go vet, go test -race; uses a real Redis when REDIS_URL is set)
 test: fmt-check vet

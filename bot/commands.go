@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,15 +29,18 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	if err != nil {
 		var ue *command.UsageError
 		if errors.As(err, &ue) {
-			return ephemeralAck(usage(ue))
+			return h.usage(ue)
 		}
 		return ephemeralAck(render.Note("That command could not be read."))
 	}
 	if c.Name == command.Help {
-		return ephemeralAck(helpMessage(c.Topic, ""))
+		if a, ok := h.acks.help[c.Topic]; ok {
+			return a
+		}
+		return h.acks.help[""]
 	}
 	if !h.submit(func(ctx context.Context) { h.runCommand(ctx, sc, c) }) {
-		return busy()
+		return h.busy()
 	}
 	switch c.Name {
 	case command.Promote:
@@ -47,11 +51,31 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	return Ack{}
 }
 
-func usage(ue *command.UsageError) render.Message {
+// usage answers a command that cannot run as typed: the problem, then the
+// usage of that subcommand, or the whole usage text for an unknown one.
+func (h *Handler) usage(ue *command.UsageError) Ack {
 	if ue.Name == "" {
-		return helpMessage("", ":warning: "+render.Escape(ue.Message))
+		intro := render.Note(":warning: " + render.Escape(ue.Message))
+		return h.withHelp(intro)
 	}
-	return render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage)))
+	return ephemeralAck(render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage))))
+}
+
+// withHelp is intro followed by the full usage text. The usage block is
+// marshalled once; only the intro is marshalled per request, and the result
+// is the bytes json.Marshal would give for the whole message.
+func (h *Handler) withHelp(intro render.Message) Ack {
+	full := ephemeralMsg(render.Message{Text: intro.Text, Blocks: append(intro.Blocks[:len(intro.Blocks):len(intro.Blocks)], h.acks.helpBlock)})
+	short := mustJSON(ephemeralMsg(intro))
+	last := mustJSON(intro.Blocks[len(intro.Blocks)-1])
+	i := bytes.LastIndex(short, last)
+	if i < 0 {
+		return Ack{Body: full} // unexpected encoding: marshal it whole
+	}
+	i += len(last)
+	raw := make([]byte, 0, len(short)+len(h.acks.helpJSON)+1)
+	raw = append(append(append(append(raw, short[:i]...), ','), h.acks.helpJSON...), short[i:]...)
+	return Ack{Body: full, raw: raw}
 }
 
 // helpMessage is the usage text, for one subcommand when topic names one.
@@ -70,7 +94,9 @@ func helpMessage(topic, intro string) render.Message {
 
 // runCommand does a command's work after the ack and answers the user.
 func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c command.Command) {
-	if !h.once(ctx, "cmd:"+sc.TriggerID) {
+	// A replayed request (same trigger id) runs once. Without a trigger id
+	// there is nothing to tell deliveries apart by, so nothing is deduped.
+	if sc.TriggerID != "" && !h.once(ctx, "cmd:"+sc.TriggerID) {
 		h.log.Info("duplicate slash command ignored", "trigger", sc.TriggerID)
 		return
 	}
@@ -142,14 +168,20 @@ func inFlight(ife *workflow.InFlightError) render.Message {
 	return render.Note(msg + ". Finish or `/atoms cancel` it first.")
 }
 
-// send delivers a reply through the command's response_url (at most five
-// uses), falling back to an ephemeral message; a cut diff goes up as a file.
+// send delivers a reply through the command's response_url (Slack allows
+// five uses; a long diff takes at most maxReplyPages of them), falling back to
+// the Web API when the URL is used up or refused; a cut diff goes up as a file.
 func (h *Handler) send(ctx context.Context, sc slack.SlashCommand, r reply) {
 	for i, m := range r.msgs {
+		if sc.ResponseURL != "" && i < maxReplyPages {
+			err := h.slack.Respond(ctx, sc.ResponseURL, m, r.inChannel, false)
+			if err == nil {
+				continue
+			}
+			h.log.Warn("reply through response_url failed; using the Web API", "command", sc.Command, "err", err)
+		}
 		var err error
-		if sc.ResponseURL != "" && i < 4 {
-			err = h.slack.Respond(ctx, sc.ResponseURL, m, r.inChannel, false)
-		} else if r.inChannel {
+		if r.inChannel {
 			_, err = h.slack.Post(ctx, sc.ChannelID, "", m)
 		} else {
 			err = h.slack.Ephemeral(ctx, sc.ChannelID, sc.UserID, m)
@@ -162,7 +194,7 @@ func (h *Handler) send(ctx context.Context, sc slack.SlashCommand, r reply) {
 	if r.file != nil {
 		if err := h.slack.Upload(ctx, sc.ChannelID, "", r.file.name, r.file.title, r.file.content); err != nil {
 			h.log.Warn("upload full diff", "err", err)
-			_ = h.slack.Ephemeral(ctx, sc.ChannelID, sc.UserID, render.Note(":warning: The full diff could not be uploaded: "+render.Escape(err.Error())))
+			_ = h.slack.Ephemeral(ctx, sc.ChannelID, sc.UserID, render.Note(":warning: The full diff could not be uploaded, so only its first pages are shown above."))
 		}
 	}
 }

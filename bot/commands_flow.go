@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -41,6 +42,11 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 		var draft atoms.Version
 		if c.Draft != "" {
 			draft, err = h.resolveDraft(ctx, agent, c.Draft)
+			var re *RefError
+			if errors.As(err, &re) && versionNum.MatchString(c.Draft) {
+				// "diff agent v3" reads like a version: say how to compare versions.
+				re.Msg += fmt.Sprintf(" To compare two versions, name both: `/atoms diff %s %s &lt;version&gt;`.", render.Escape(c.Agent), render.Escape(c.Draft))
+			}
 		} else {
 			draft, err = h.onlyDraft(ctx, agent)
 		}

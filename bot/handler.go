@@ -7,10 +7,13 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
@@ -48,9 +51,14 @@ type Metrics interface {
 	ObservePool(depth int, rejected bool)
 }
 
-// Ack is the immediate answer to a Slack request: a nil Body is an empty 200.
+// Ack is the immediate answer to a Slack request: a nil Body is an empty 200;
+// any other Body is sent as JSON (a slack.Msg for messages, a
+// *slack.ViewSubmissionResponse for modal answers).
 type Ack struct {
 	Body any
+	// raw, when set, is Body already marshalled (the HTTP transport writes
+	// it as is): the usual answers are rendered once, not per request.
+	raw json.RawMessage
 }
 
 // Config holds the front door's settings.
@@ -73,6 +81,7 @@ type Handler struct {
 	log     *slog.Logger
 	metrics Metrics
 	cfg     Config
+	acks    cannedAcks
 }
 
 // NewHandler wires the front door.
@@ -90,7 +99,28 @@ func NewHandler(a Atoms, s *state.Store, sl Slack, eng *workflow.Engine, pool *P
 		cfg.DedupeTTL = 10 * time.Minute
 	}
 	return &Handler{atoms: a, store: s, slack: sl, engine: eng, pool: pool,
-		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics, cfg: cfg}
+		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics, cfg: cfg, acks: newCannedAcks()}
+}
+
+// cannedAcks are the answers given in the ack itself that never change. They
+// are rendered once: rendering and marshalling the usage text costs more than
+// the rest of an ack together.
+type cannedAcks struct {
+	help      map[string]Ack // by topic; "" is the full usage
+	helpBlock slack.Block    // the full usage's block, after an intro
+	helpJSON  json.RawMessage
+	busy      Ack
+}
+
+func newCannedAcks() cannedAcks {
+	c := cannedAcks{help: map[string]Ack{}}
+	for _, topic := range append([]string{""}, command.Order...) {
+		c.help[topic] = cannedAck(helpMessage(topic, ""))
+	}
+	c.helpBlock = helpMessage("", "").Blocks[0]
+	c.helpJSON = mustJSON(c.helpBlock)
+	c.busy = cannedAck(render.Note(":hourglass: atomsbot is busy right now and did nothing. Please try again in a few seconds."))
+	return c
 }
 
 // submit runs job after the ack; false when the pool is full.
@@ -103,12 +133,28 @@ func (h *Handler) submit(job func(context.Context)) bool {
 }
 
 // busy is the answer when the pool is full: fast, honest, and nothing changed.
-func busy() Ack {
-	return ephemeralAck(render.Note(":hourglass: atomsbot is busy right now and did nothing. Please try again in a few seconds."))
+func (h *Handler) busy() Ack { return h.acks.busy }
+
+// ephemeralAck answers with a message shown only to the user.
+func ephemeralAck(m render.Message) Ack { return Ack{Body: ephemeralMsg(m)} }
+
+// cannedAck is ephemeralAck marshalled once, for answers that never change.
+func cannedAck(m render.Message) Ack {
+	msg := ephemeralMsg(m)
+	return Ack{Body: msg, raw: mustJSON(msg)}
 }
 
-func ephemeralAck(m render.Message) Ack {
-	return Ack{Body: slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: slack.Blocks{BlockSet: m.Blocks}}}
+func ephemeralMsg(m render.Message) slack.Msg {
+	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: slack.Blocks{BlockSet: m.Blocks}}
+}
+
+// mustJSON marshals values that always marshal (strings, Block Kit blocks).
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bot: cannot marshal %T: %v", v, err))
+	}
+	return b
 }
 
 // once reports whether key is seen for the first time (a replayed request or

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -66,13 +66,21 @@ func (s *server) slack(route string, next slackHandler) http.Handler {
 		start := s.o.Now()
 		outcome := "ok"
 		defer func() {
+			d := s.o.Now().Sub(start)
 			if s.o.Metrics != nil {
-				s.o.Metrics.ObserveRequest(route, outcome, s.o.Now().Sub(start))
+				s.o.Metrics.ObserveRequest(route, outcome, d)
 			}
-			s.o.Logger.Info("slack request", "route", route, "outcome", outcome, "ms", s.o.Now().Sub(start).Milliseconds(),
-				"request_id", r.Header.Get("X-Request-Id"), "retry", r.Header.Get("X-Slack-Retry-Num"))
+			// Successes are routine; anything else is worth a line at Info.
+			level := slog.LevelInfo
+			if outcome == "ok" {
+				level = slog.LevelDebug
+			}
+			if s.o.Logger.Enabled(r.Context(), level) {
+				s.o.Logger.Log(r.Context(), level, "slack request", "route", route, "outcome", outcome, "ms", d.Milliseconds(),
+					"retry", r.Header.Get("X-Slack-Retry-Num"))
+			}
 		}()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		body, err := readBody(w, r)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -89,12 +97,42 @@ func (s *server) slack(route string, next slackHandler) http.Handler {
 			if s.o.Metrics != nil {
 				s.o.Metrics.ObserveSignatureFailure(signatureReason(err))
 			}
+			// The reason names the failed check; neither the secret nor the
+			// expected signature is ever logged.
 			s.o.Logger.Warn("slack signature rejected", "route", route, "reason", err.Error(), "remote", r.RemoteAddr)
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
 		outcome = next(r.Context(), w, body)
 	})
+}
+
+// readBody reads the whole body, refusing more than MaxBody bytes. A declared
+// length over the limit is refused before reading anything; otherwise the
+// buffer is sized from Content-Length so the common case allocates once.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBody {
+		return nil, &http.MaxBytesError{Limit: MaxBody}
+	}
+	size := 512
+	if r.ContentLength >= 0 {
+		size = int(r.ContentLength) + 1 // +1: room to see EOF without growing
+	}
+	buf := make([]byte, 0, size)
+	rd := http.MaxBytesReader(w, r.Body, MaxBody)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func signatureReason(err error) string {
@@ -158,16 +196,20 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ready\n")
 }
 
-// writeAck writes an empty 200 or the JSON body.
+// writeAck writes an empty 200 or the JSON body, marshalled already when
+// the handler rendered it ahead (Ack.raw).
 func writeAck(w http.ResponseWriter, a Ack) {
 	if a.Body == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	b, err := json.Marshal(a.Body)
-	if err != nil {
-		w.WriteHeader(http.StatusOK)
-		return
+	b := a.raw
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(a.Body); err != nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)
@@ -176,38 +218,122 @@ func writeAck(w http.ResponseWriter, a Ack) {
 // ErrMalformed is a signed request whose body is not what Slack sends.
 var ErrMalformed = errors.New("malformed slack payload")
 
-// ParseSlashCommand decodes a form-encoded slash command body.
+// formFields walks an application/x-www-form-urlencoded body and calls set
+// for each field with its unescaped key and value. Unlike url.ParseQuery it
+// builds no map, and values without escapes share the body's memory, which
+// keeps the slash-command ack cheap. Malformed escapes and ';' separators
+// (which url.ParseQuery refuses too) make it fail.
+func formFields(body string, set func(key, value string)) error {
+	for body != "" {
+		var kv string
+		kv, body, _ = strings.Cut(body, "&")
+		if kv == "" {
+			continue
+		}
+		if strings.IndexByte(kv, ';') >= 0 {
+			return ErrMalformed
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return ErrMalformed
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			return ErrMalformed
+		}
+		set(k, v)
+	}
+	return nil
+}
+
+// ParseSlashCommand decodes a form-encoded slash command body. As with
+// url.Values.Get, the first occurrence of a repeated field wins.
 func ParseSlashCommand(body []byte) (slack.SlashCommand, error) {
-	v, err := url.ParseQuery(string(body))
+	var sc slack.SlashCommand
+	var enterpriseInstall string
+	fields := [...]*string{&sc.Token, &sc.TeamID, &sc.TeamDomain, &sc.EnterpriseID, &sc.EnterpriseName, &enterpriseInstall,
+		&sc.ChannelID, &sc.ChannelName, &sc.UserID, &sc.UserName, &sc.Command, &sc.Text, &sc.ResponseURL, &sc.TriggerID, &sc.APIAppID}
+	var seen [len(fields)]bool
+	err := formFields(string(body), func(k, v string) {
+		i := slashField(k)
+		if i >= 0 && !seen[i] {
+			seen[i] = true
+			*fields[i] = v
+		}
+	})
 	if err != nil {
-		return slack.SlashCommand{}, ErrMalformed
+		return slack.SlashCommand{}, err
 	}
-	sc := slack.SlashCommand{
-		Token: v.Get("token"), TeamID: v.Get("team_id"), TeamDomain: v.Get("team_domain"),
-		EnterpriseID: v.Get("enterprise_id"), ChannelID: v.Get("channel_id"), ChannelName: v.Get("channel_name"),
-		UserID: v.Get("user_id"), UserName: v.Get("user_name"), Command: v.Get("command"), Text: v.Get("text"),
-		ResponseURL: v.Get("response_url"), TriggerID: v.Get("trigger_id"), APIAppID: v.Get("api_app_id"),
-	}
+	sc.IsEnterpriseInstall = enterpriseInstall == "true"
 	if sc.Command == "" || sc.UserID == "" || sc.ChannelID == "" {
 		return sc, ErrMalformed
 	}
 	return sc, nil
 }
 
-// DecodeInteraction decodes the form field `payload` of an interaction.
-func DecodeInteraction(body []byte) (slack.InteractionCallback, error) {
-	var ic slack.InteractionCallback
-	v, err := url.ParseQuery(string(body))
-	if err != nil {
-		return ic, ErrMalformed
+// slashField is the index of a slash-command form field in ParseSlashCommand's
+// table, -1 for fields atomsbot does not read.
+func slashField(k string) int {
+	switch k {
+	case "token":
+		return 0
+	case "team_id":
+		return 1
+	case "team_domain":
+		return 2
+	case "enterprise_id":
+		return 3
+	case "enterprise_name":
+		return 4
+	case "is_enterprise_install":
+		return 5
+	case "channel_id":
+		return 6
+	case "channel_name":
+		return 7
+	case "user_id":
+		return 8
+	case "user_name":
+		return 9
+	case "command":
+		return 10
+	case "text":
+		return 11
+	case "response_url":
+		return 12
+	case "trigger_id":
+		return 13
+	case "api_app_id":
+		return 14
 	}
-	payload := v.Get("payload")
+	return -1
+}
+
+// DecodeInteraction decodes the form field `payload` of an interaction. The
+// payload must be one JSON object of a known shape: trailing data, a missing
+// type or user is malformed. It never panics, whatever the bytes.
+func DecodeInteraction(body []byte) (ic slack.InteractionCallback, err error) {
+	var payload string
+	var seen bool
+	if err := formFields(string(body), func(k, v string) {
+		if k == "payload" && !seen {
+			payload, seen = v, true
+		}
+	}); err != nil {
+		return ic, err
+	}
 	if payload == "" {
 		return ic, ErrMalformed
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(payload)))
-	if err := dec.Decode(&ic); err != nil {
-		return ic, ErrMalformed
+	defer func() {
+		// slack-go's custom unmarshalers are not ours to trust with
+		// arbitrary input; a panic there is a malformed payload here.
+		if recover() != nil {
+			ic, err = slack.InteractionCallback{}, ErrMalformed
+		}
+	}()
+	if err := json.Unmarshal([]byte(payload), &ic); err != nil {
+		return slack.InteractionCallback{}, ErrMalformed
 	}
 	if ic.Type == "" || ic.User.ID == "" {
 		return ic, ErrMalformed

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -26,6 +26,12 @@ const inputAction = "value"
 
 // maxInput is what a Slack text input holds.
 const maxInput = 3000
+
+// Slack's limits on a select option's text and value.
+const (
+	maxOptionText  = 75
+	maxOptionValue = 150
+)
 
 // Models the API accepts for slmModel (API notes §4).
 var models = []string{"electron", "electron-kogta", "electron-kogta-v2", "gpt-4o", "gpt-4.1", "gpt-5.2", "gpt-realtime", "gpt-realtime-mini"}
@@ -98,23 +104,27 @@ func (h *Handler) loadEdit(ctx context.Context, sc slack.SlashCommand, c command
 		}
 		draft, forked = *d, true
 	}
-	resolved, err := h.atoms.GetAgent(ctx, agent.ID, atoms.GetAgentOptions{DraftID: draft.DraftID})
-	if err != nil {
-		return slack.ModalViewRequest{}, err
-	}
+	// The revision is read before the values: an edit landing in between
+	// then makes the submission look stale (refused, safe) instead of the
+	// values look current when they are not (overwritten, lost).
 	detail, err := h.atoms.GetDraft(ctx, agent.ID, draft.DraftID, 1)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
+	resolved, err := h.atoms.GetAgent(ctx, agent.ID, atoms.GetAgentOptions{DraftID: draft.DraftID})
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
 	values := currentValues(resolved.ResolvedConfig, agent.WorkflowType)
+	original := maps.Clone(values)
+	if utf8.RuneCountInString(values["prompt"]) > maxInput {
+		delete(original, "prompt") // too long for a Slack input: not editable here
+	}
 	sess := state.EditSession{
 		ID: newSessionID(), AgentID: agent.ID, AgentName: agent.Name, DraftID: draft.DraftID,
 		DraftName: detail.Latest.DraftName, WorkflowType: agent.WorkflowType,
 		Revision: detail.Latest.DraftRevision, Channel: sc.ChannelID, UserID: sc.UserID, ViewID: viewID,
-		Original: values, CreatedAt: h.now(),
-	}
-	if utf8.RuneCountInString(values["prompt"]) > maxInput {
-		delete(sess.Original, "prompt") // too long for a Slack input: not editable here
+		Original: original, CreatedAt: h.now(),
 	}
 	if err := h.store.PutSession(ctx, sess, h.cfg.SessionTTL); err != nil {
 		return slack.ModalViewRequest{}, err
@@ -167,7 +177,9 @@ func editView(sess state.EditSession, values map[string]string, forked bool) sla
 		Close:           plain("Cancel"),
 		CallbackID:      EditCallbackID,
 		PrivateMetadata: sess.ID,
-		Blocks:          slack.Blocks{BlockSet: blocks},
+		// Closing the form sends view_closed, which forgets the session.
+		NotifyOnClose: true,
+		Blocks:        slack.Blocks{BlockSet: blocks},
 	}
 }
 
@@ -179,19 +191,28 @@ func inputBlock(f editField, value string) *slack.InputBlock {
 	}
 	var el slack.BlockElement
 	if len(f.options) > 0 {
-		opts := make([]*slack.OptionBlockObject, len(f.options))
-		for i, o := range f.options {
-			opts[i] = slack.NewOptionBlockObject(o, slack.NewTextBlockObject(slack.PlainTextType, o, false, false), nil)
+		options := f.options
+		if value != "" && !slices.Contains(options, value) && len(value) <= maxOptionValue {
+			// A value atomsbot does not know (a model added to Atoms
+			// later) stays selectable, so saving other fields keeps it.
+			options = append([]string{value}, options...)
+		}
+		opts := make([]*slack.OptionBlockObject, len(options))
+		for i, o := range options {
+			opts[i] = slack.NewOptionBlockObject(o, slack.NewTextBlockObject(slack.PlainTextType, render.Truncate(o, maxOptionText, "…"), false, false), nil)
 		}
 		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, slack.NewTextBlockObject(slack.PlainTextType, "Choose", false, false), inputAction, opts...)
-		if slices.Contains(f.options, value) {
-			sel.InitialOption = slack.NewOptionBlockObject(value, slack.NewTextBlockObject(slack.PlainTextType, value, false, false), nil)
+		if slices.Contains(options, value) {
+			sel.InitialOption = opts[slices.Index(options, value)]
 		}
 		el = sel
 	} else {
 		in := slack.NewPlainTextInputBlockElement(nil, inputAction)
 		in.Multiline = f.multiline
+		// The raw value: an input shows text as typed, it is not mrkdwn.
 		in.InitialValue = value
+		// Slack stops the typing at the API's limit; validate still checks.
+		in.MaxLength = f.max
 		el = in
 	}
 	b := slack.NewInputBlock(f.name, label, hint, el)
@@ -236,7 +257,7 @@ func validate(values map[string]string, workflowType string) map[string]string {
 		case f.name == "voiceId" && (v == "" || strings.IndexFunc(v, unicode.IsSpace) >= 0):
 			errs[f.name] = "A voice id is one word, e.g. nyah."
 		case len(f.options) > 0 && !slices.Contains(f.options, v):
-			errs[f.name] = "Choose one of the listed models."
+			errs[f.name] = "Choose one of the listed values."
 		}
 	}
 	if workflowType == atoms.WorkflowGraph && utf8.RuneCountInString(values["prompt"]) > 4000 {
@@ -275,8 +296,6 @@ func patchFor(changed map[string]string, workflowType string, current *atoms.Res
 	}
 	return p
 }
-
-var errSessionGone = errors.New("edit session expired")
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -34,6 +34,7 @@ type Metrics struct {
 	pollerLag         prometheus.Histogram
 	slackAPICalls     *prometheus.CounterVec
 	slackRateLimited  *prometheus.CounterVec
+	socketConnected   prometheus.Gauge
 }
 
 // New registers atomsbot's collectors (and the Go/process ones) on a fresh registry.
@@ -69,11 +70,22 @@ func New() *Metrics {
 		Help: "Slack Web API calls by method and outcome (ok, error, rate_limited)."}, []string{"method", "outcome"})
 	m.slackRateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "atomsbot_slack_api_rate_limited_total",
 		Help: "Slack Web API 429 answers by method."}, []string{"method"})
-	for _, c := range []prometheus.Collector{m.slackRequests, m.ackLatency, m.signatureFailures, m.poolDepth, m.poolRejections,
+	m.socketConnected = prometheus.NewGauge(prometheus.GaugeOpts{Name: "atomsbot_slack_socket_connected",
+		Help: "1 while the Socket Mode WebSocket is connected (always 0 in HTTP mode)."})
+	for _, c := range []prometheus.Collector{m.socketConnected, m.slackRequests, m.ackLatency, m.signatureFailures, m.poolDepth, m.poolRejections,
 		m.atomsCalls, m.atomsLatency, m.atomsRetries, m.rateWait, m.promotions, m.checkWait, m.pollerLag,
 		m.slackAPICalls, m.slackRateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
+	}
+	// Series that alerts watch are created at zero, so a rule like
+	// rate(x[5m]) > 0 has a series to evaluate before the first failure.
+	for _, reason := range []string{"missing", "stale", "mismatch"} {
+		m.signatureFailures.WithLabelValues(reason)
+	}
+	for _, s := range []state.PromotionState{state.Requested, state.Published, state.Activating, state.Live,
+		state.Rejected, state.Cancelled, state.Expired, state.Failed} {
+		m.promotions.WithLabelValues(string(s))
 	}
 	return m
 }
@@ -109,6 +121,7 @@ func (m *Metrics) ObservePool(depth int, rejected bool) {
 func (m *Metrics) ObserveCall(endpoint string, status int, d time.Duration) {
 	m.atomsCalls.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()
 	m.atomsLatency.WithLabelValues(endpoint).Observe(d.Seconds())
+	m.atomsRetries.WithLabelValues(endpoint) // exposed at zero once the endpoint is used
 }
 
 // ObserveRetry implements atoms.Observer.
@@ -131,15 +144,25 @@ func (m *Metrics) ObservePollLag(d time.Duration) { m.pollerLag.Observe(max(d, 0
 // ObserveSlackCall implements slackweb.Observer.
 func (m *Metrics) ObserveSlackCall(method string, err error) {
 	outcome := "ok"
+	limited := m.slackRateLimited.WithLabelValues(method) // exposed at zero once the method is used
 	var rl *slack.RateLimitedError
 	var sc slack.StatusCodeError
 	switch {
 	case err == nil:
 	case errors.As(err, &rl), errors.As(err, &sc) && sc.Code == http.StatusTooManyRequests:
 		outcome = "rate_limited"
-		m.slackRateLimited.WithLabelValues(method).Inc()
+		limited.Inc()
 	default:
 		outcome = "error"
 	}
 	m.slackAPICalls.WithLabelValues(method, outcome).Inc()
+}
+
+// ObserveSocketConnected implements bot.SocketMetrics.
+func (m *Metrics) ObserveSocketConnected(up bool) {
+	if up {
+		m.socketConnected.Set(1)
+		return
+	}
+	m.socketConnected.Set(0)
 }

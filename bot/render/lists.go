@@ -22,7 +22,7 @@ func Help(intro string, entries []HelpEntry) Message {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "`%s`\n      %s\n", Escape(e.Usage), Escape(e.Summary))
 	}
-	b.WriteString("\n_<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id or vN. <draft>: a draft id or name._")
+	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id or vN. <draft>: a draft id or name.") + "_")
 	var blocks []slack.Block
 	text := "atomsbot usage"
 	if intro != "" {
@@ -50,10 +50,9 @@ func Agents(agents []atoms.Agent, search string) Message {
 		}
 		lines = append(lines, fmt.Sprintf("• *%s* `%s`%s", Escape(a.Name), Escape(a.ID), kind))
 	}
-	if len(agents) > maxListed {
-		lines = append(lines, fmt.Sprintf("_… and %d more; narrow it down with `/atoms agents <search>`._", len(agents)-maxListed))
-	}
-	return listMessage(head, lines)
+	return listMessage(head, lines, len(agents)-len(lines), func(n int) string {
+		return fmt.Sprintf("… and %d more; narrow it down with `/atoms agents &lt;search&gt;`.", n)
+	})
 }
 
 // StatusView is what `/atoms status` shows.
@@ -146,10 +145,9 @@ func Versions(agent atoms.Agent, versions []atoms.Version, total int) Message {
 		fmt.Fprintf(&b, " · `%s`", Escape(v.ID))
 		lines = append(lines, b.String())
 	}
-	if total > len(versions) || len(versions) > maxListed {
-		lines = append(lines, fmt.Sprintf("_… %d older version(s) not shown._", max(total, len(versions))-min(len(versions), maxListed)))
-	}
-	return listMessage(head, lines)
+	return listMessage(head, lines, max(total, len(versions))-len(lines), func(n int) string {
+		return fmt.Sprintf("… %d older version(s) not shown.", n)
+	})
 }
 
 // Drafts renders open drafts.
@@ -172,27 +170,49 @@ func Drafts(agent atoms.Agent, drafts []atoms.Version, sourceNumbers map[string]
 		}
 		lines = append(lines, b.String())
 	}
-	if len(drafts) > maxListed {
-		lines = append(lines, fmt.Sprintf("_… and %d more._", len(drafts)-maxListed))
-	}
-	return listMessage(head, lines)
+	return listMessage(head, lines, len(drafts)-len(lines), func(n int) string {
+		return fmt.Sprintf("… and %d more open draft(s).", n)
+	})
 }
 
-// listMessage packs lines into sections within Slack's limits.
-func listMessage(head string, lines []string) Message {
+// listMessage packs lines into sections within Slack's limits: each
+// section under MaxSectionText, the blocks under MaxBlocks and their text
+// under PageBudget. Lines that do not fit are dropped from the end; they and
+// the extra items that had no line are announced with more(n).
+func listMessage(head string, lines []string, extra int, more func(n int) string) Message {
+	const room = MaxSectionText - 100
 	blocks := []slack.Block{section(head)}
+	total := runeLen(head)
 	var cur strings.Builder
-	for _, l := range lines {
-		if cur.Len()+len(l)+1 > MaxSectionText-100 {
+	curLen := 0
+	flush := func() {
+		if curLen > 0 {
 			blocks = append(blocks, section(cur.String()))
 			cur.Reset()
+			curLen = 0
+		}
+	}
+	for i, l := range lines {
+		l = Truncate(l, room, "…")
+		n := runeLen(l) + 1
+		newBlock := curLen+n > room
+		// Keep room for the closing note: budget and one block.
+		if total+n > PageBudget-footerReserve || newBlock && len(blocks) >= MaxBlocks-2 {
+			extra += len(lines) - i
+			break
+		}
+		if newBlock {
+			flush()
 		}
 		cur.WriteString(l + "\n")
+		curLen += n
+		total += n
 	}
-	if cur.Len() > 0 {
-		blocks = append(blocks, section(cur.String()))
+	flush()
+	if extra > 0 {
+		blocks = append(blocks, contextBlock(more(extra)))
 	}
-	return Message{Text: stripMarks(head), Blocks: blocks[:min(len(blocks), MaxBlocks)]}
+	return Message{Text: stripMarks(head), Blocks: blocks}
 }
 
 func quoted(label string) string {

@@ -58,7 +58,9 @@ func ParseButtonValue(v string) (promotionID, versionID string, ok bool) {
 // Approval renders the approval request. It is posted once and then updated
 // in place as the check, the approvals and the activation progress.
 func Approval(v ApprovalView) Message {
-	title := fmt.Sprintf("%s %s → %s", kindVerb(v.Kind), v.AgentName, versionName(v.VersionNumber))
+	// Escaped even in plain text: Slack stores and shows entities the same
+	// way there, and no raw "<" of an agent name ever reaches Slack.
+	title := fmt.Sprintf("%s %s → %s", kindVerb(v.Kind), Escape(v.AgentName), versionName(v.VersionNumber))
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, Truncate(title, MaxHeaderText, "…"), false, false)),
 		slack.NewSectionBlock(mdText(approvalIntro(v), MaxSectionText), approvalFields(v), nil),

@@ -119,6 +119,7 @@ func (s *Server) filesCompleteUploadExternal(req *apiRequest) (result, *apiError
 		file.Channels = channels
 		file.ThreadTS = req.param("thread_ts")
 		file.InitialComment = req.param("initial_comment")
+		file.TS = s.nextTSLocked()
 		s.st.files = append(s.st.files, file)
 		c := cloneFile(*file)
 		s.changedLocked(&Event{Type: EventFileShared, File: &c})

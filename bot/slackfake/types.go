@@ -12,6 +12,11 @@ const (
 	MethodPostMessage   = "chat.postMessage"
 	MethodPostEphemeral = "chat.postEphemeral"
 	MethodResponseURL   = "response_url"
+	// MethodSlashCommand is a slash command a person typed (RecordCommand).
+	MethodSlashCommand = "slash_command"
+	// MethodAck is the body of a slash command's acknowledgement, shown to
+	// the person who typed it (RecordAck).
+	MethodAck = "ack"
 )
 
 // Version is an earlier text/blocks pair of a message, kept when the message
@@ -30,7 +35,10 @@ type Message struct {
 	ThreadTS string
 	// User is the recipient of an ephemeral message ("" for normal posts).
 	User string
-	Text string
+	// Author is the person who wrote the message: set for slash commands
+	// recorded with RecordCommand, "" for everything the bot posted.
+	Author string
+	Text   string
 	// Blocks is the blocks JSON array as received (nil when none were sent).
 	Blocks    json.RawMessage
 	Ephemeral bool
@@ -44,7 +52,8 @@ type Message struct {
 	// message as originally posted once it has been edited.
 	History []Version
 	// Method is how the message was created: MethodPostMessage,
-	// MethodPostEphemeral or MethodResponseURL.
+	// MethodPostEphemeral, MethodResponseURL, MethodSlashCommand or
+	// MethodAck.
 	Method         string
 	ReplyBroadcast bool
 	// Deleted is set by chat.delete or delete_original; the message stays in
@@ -78,7 +87,10 @@ type View struct {
 // File is one file uploaded with files.getUploadURLExternal, the upload URL
 // and files.completeUploadExternal. Only completed uploads are listed.
 type File struct {
-	ID             string
+	ID string
+	// TS is when the upload was completed, in message ts form, so a page
+	// can place the file among the messages.
+	TS             string
 	Name           string // filename given to files.getUploadURLExternal
 	Title          string
 	Length         int // declared length
@@ -116,7 +128,9 @@ const (
 	EventViewOpened      EventType = "view_opened"
 	EventViewPushed      EventType = "view_pushed"
 	EventViewUpdated     EventType = "view_updated"
-	EventFileShared      EventType = "file_shared"
+	// EventViewClosed is a view leaving its user's stack (CloseView).
+	EventViewClosed EventType = "view_closed"
+	EventFileShared EventType = "file_shared"
 )
 
 // Event is a change, as delivered by Subscribe. Exactly one of Message, View

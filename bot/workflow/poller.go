@@ -16,7 +16,7 @@ import (
 // Poller timing.
 const (
 	maxTick         = 250 * time.Millisecond // how often an idle replica looks at the due-queue
-	stepTimeout     = 45 * time.Second       // one step of one item, Atoms retries included
+	stepTimeout     = 20 * time.Second       // one step of one item, Atoms retries included; within the shutdown grace
 	fastCheckPhase  = 30 * time.Second       // poll every POLL_INTERVAL this long, then back off
 	maxCheckDelay   = 15 * time.Second       // slowest security-check poll
 	approvalRecheck = time.Minute            // safety net for a lost approval poke

@@ -7,7 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -22,11 +23,18 @@ import (
 
 // Timing of the process lifecycle.
 const (
-	shutdownGrace = 25 * time.Second // within Kubernetes' default 30 s
-	jobTimeout    = 2 * time.Minute
-	poolWorkers   = 16
-	poolQueue     = 256
+	shutdownGrace   = 25 * time.Second // within Kubernetes' default 30 s
+	jobTimeout      = 2 * time.Minute
+	poolWorkers     = 16
+	poolQueue       = 256
+	redisRetryFirst = 100 * time.Millisecond
+	redisRetryMax   = 10 * time.Second
+	releaseTimeout  = 3 * time.Second
 )
+
+// errDraining makes /readyz fail while the process shuts down, so a load
+// balancer stops sending it requests before the listener closes.
+var errDraining = errors.New("shutting down")
 
 // app is one atomsbot process, wired from a Config.
 type app struct {
@@ -40,6 +48,12 @@ type app struct {
 	pool     *bot.Pool
 	handler  *bot.Handler
 	http     http.Handler
+	socket   *socketRunner // nil in HTTP mode
+
+	sleep      func(ctx context.Context, d time.Duration) error
+	drainDelay time.Duration
+	grace      time.Duration
+	draining   atomic.Bool
 }
 
 // appOptions are the process's own dependencies, injectable for tests.
@@ -48,6 +62,15 @@ type appOptions struct {
 	Now        func() time.Time
 	HTTPClient *http.Client // outgoing calls (Atoms, Slack)
 	KeyPrefix  string       // Redis key prefix; default "atomsbot"
+	// Owner is this replica's lease identity; default host name + random.
+	Owner string
+	// Sleep waits between Redis connection attempts; default a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// DrainDelay is how long /readyz fails before the listener closes at
+	// shutdown (lets Kubernetes take the pod out of the Service); default 0.
+	DrainDelay time.Duration
+	// ShutdownGrace bounds the whole graceful shutdown; default 25 s.
+	ShutdownGrace time.Duration
 }
 
 // newApp wires every part from cfg. Redis is not required to answer yet: the
@@ -62,7 +85,16 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	a := &app{cfg: cfg, log: o.Logger, metrics: metrics.New()}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = shutdownGrace
+	}
+	if o.Owner == "" {
+		o.Owner = defaultOwner()
+	}
+	a := &app{cfg: cfg, log: o.Logger, metrics: metrics.New(), sleep: o.Sleep, drainDelay: o.DrainDelay, grace: o.ShutdownGrace}
 	if cfg.RedisURL == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
@@ -85,6 +117,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		RPS: cfg.AtomsRPS, Logger: a.log, Observer: a.metrics,
 	})
 	if err != nil {
+		a.close()
 		return nil, fmt.Errorf("atoms client: %w", err)
 	}
 	sc := slackweb.New(slackweb.Options{Token: cfg.BotToken, APIURL: cfg.SlackAPIURL, HTTPClient: o.HTTPClient, Observer: a.metrics})
@@ -94,39 +127,80 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 			AllowSelf: cfg.AllowSelfApproval, TTL: cfg.ApprovalTTL,
 		},
 		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout,
-		RPS: cfg.AtomsRPS, Now: o.Now, Logger: a.log, Metrics: a.metrics,
+		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout)
 	a.handler = bot.NewHandler(ac, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})
-	a.http = bot.NewServer(a.handler, bot.ServerOptions{
+	var h http.Handler = bot.NewServer(a.handler, bot.ServerOptions{
 		Verifier: bot.NewVerifier(cfg.SigningSecret, o.Now), Logger: a.log, Metrics: a.metrics,
-		Ready: a.store.Ping, MetricsHandler: a.metrics.Handler(), Now: o.Now,
+		Ready: a.ready, MetricsHandler: a.metrics.Handler(), Now: o.Now,
 	})
+	if cfg.SocketMode() {
+		h = withoutSlackRoutes(h)
+		a.socket = newSocketRunner(cfg, a.handler, a.log, a.metrics, o.HTTPClient, o.Now)
+	}
+	a.http = withRequestID(h)
 	return a, nil
 }
 
-// waitRedis retries Redis with capped backoff until it answers or ctx ends;
-// /readyz reports not-ready meanwhile.
+func defaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "atomsbot"
+	}
+	return host + "-" + newRequestID()[:8]
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// ready is /readyz: Redis answers and the process is not shutting down.
+func (a *app) ready(ctx context.Context) error {
+	if a.draining.Load() {
+		return errDraining
+	}
+	return a.store.Ping(ctx)
+}
+
+// waitRedis retries Redis with capped exponential backoff until it answers
+// or ctx ends; /readyz reports not-ready meanwhile.
 func (a *app) waitRedis(ctx context.Context) error {
-	delay := 100 * time.Millisecond
+	delay := redisRetryFirst
 	for {
 		err := a.store.Ping(ctx)
 		if err == nil {
 			return nil
 		}
 		a.log.Warn("redis not reachable yet; retrying", "in", delay.String(), "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
+		if err := a.sleep(ctx, delay); err != nil {
+			return err
 		}
-		delay = min(2*delay, 10*time.Second)
+		delay = min(2*delay, redisRetryMax)
 	}
 }
 
-// run serves until ctx ends, then shuts down gracefully: stop accepting, let
-// acks and queued work finish, let the poller finish its steps and release
-// its leases, close Redis. wrap may add routes around the bot's (sandbox).
+// run serves until ctx ends (or the server or Socket Mode fails), then shuts
+// down gracefully within the grace period:
+//
+//  1. /readyz fails (and, with a drain delay, the load balancer notices);
+//  2. the poller stops claiming: started steps finish and reschedule, claimed
+//     but unstarted items are released; Socket Mode stops taking envelopes;
+//  3. the HTTP server stops accepting and finishes in-flight acks, Socket
+//     Mode finishes its acks and hangs up;
+//  4. the worker pool finishes the work queued after acks;
+//  5. every lease this replica still holds is released, so another replica
+//     claims its items at once instead of waiting for the lease to lapse;
+//  6. Redis is closed.
+//
+// wrap may add routes around the bot's (the sandbox).
 func (a *app) run(ctx context.Context, ln net.Listener, wrap func(http.Handler) http.Handler) error {
 	h := a.http
 	if wrap != nil {
@@ -135,45 +209,101 @@ func (a *app) run(ctx context.Context, ln net.Listener, wrap func(http.Handler) 
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	a.log.Info("atomsbot listening", "addr", ln.Addr().String(), "socket_mode", a.cfg.SocketMode())
+	a.log.Info("atomsbot listening", "addr", ln.Addr().String(), "socket_mode", a.cfg.SocketMode(),
+		"owner", a.engine.Owner(), "config", a.cfg)
 
-	var wg sync.WaitGroup
-	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() {
-		if err := a.waitRedis(pollCtx); err != nil {
+	// Background work outlives ctx by design: it is stopped in order below.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	redisUp := make(chan struct{})
+	pollDone := make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		if err := a.waitRedis(bg); err != nil {
 			return
 		}
+		close(redisUp)
 		a.log.Info("redis ready; poller running", "owner", a.engine.Owner())
-		_ = a.engine.Run(pollCtx)
-	})
-
-	if a.cfg.SocketMode() {
-		// Slack reaches us over a WebSocket instead of the /slack/* routes;
-		// the HTTP server still serves health, readiness and metrics.
-		wg.Go(func() {
-			if err := a.runSocketMode(ctx); err != nil {
-				a.log.Error("socket mode stopped", "err", err)
-			}
-		})
-	}
+		_ = a.engine.Run(bg)
+	}()
+	socketErr := make(chan error, 1)
+	socketDone := make(chan struct{})
+	go func() {
+		defer close(socketDone)
+		if a.socket == nil {
+			return
+		}
+		// A replica that cannot reach Redis takes no envelopes: Slack would
+		// route commands to it that it could only fail.
+		select {
+		case <-redisUp:
+		case <-bg.Done():
+			return
+		}
+		err := a.socket.run(bg, a.grace)
+		switch {
+		case bg.Err() != nil: // shutting down; run logged any trouble
+		case err != nil:
+			socketErr <- err
+		default:
+			socketErr <- errors.New("socket mode stopped unexpectedly")
+		}
+	}()
 
 	var err error
 	select {
 	case <-ctx.Done():
+		a.log.Info("shutting down", "reason", "signal")
 	case err = <-serveErr:
+		a.log.Error("shutting down", "reason", "http server failed", "err", err)
+	case err = <-socketErr:
+		a.log.Error("shutting down", "reason", "socket mode failed", "err", err)
 	}
-	a.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	a.draining.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), a.grace)
 	defer cancel()
+	if a.drainDelay > 0 {
+		_ = a.sleep(sctx, a.drainDelay)
+	}
+	stopBG()
 	shutdownErr := srv.Shutdown(sctx)
+	socketWaitErr := waitFor(sctx, socketDone, "socket mode")
 	poolErr := a.pool.Shutdown(sctx)
-	stopPoll()
-	wg.Wait()
+	pollErr := waitFor(sctx, pollDone, "poller")
+	releaseErr := a.releaseLeases()
 	a.close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, shutdownErr, poolErr)
+	if all := errors.Join(err, shutdownErr, socketWaitErr, poolErr, pollErr, releaseErr); all != nil {
+		return all
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// waitFor waits for done until ctx ends.
+func waitFor(ctx context.Context, done <-chan struct{}, what string) error {
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s still running at the shutdown deadline: %w", what, ctx.Err())
+	}
+}
+
+// releaseLeases makes every due-queue item this replica still leases due
+// now. After the poller stopped this is normally nothing; it matters when a
+// step overran the shutdown deadline (the step is abandoned, and its
+// compare-and-set transitions make a second run by another replica safe).
+func (a *app) releaseLeases() error {
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	if err := a.store.Release(ctx, a.engine.Owner()); err != nil {
+		a.log.Warn("release leases at shutdown", "owner", a.engine.Owner(), "err", err)
+		return err
+	}
+	return nil
 }
 
 func (a *app) close() {

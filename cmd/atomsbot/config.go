@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,9 +35,11 @@ type env struct {
 	ApprovalTTL          string `envconfig:"APPROVAL_TTL" default:"24h" desc:"a promotion not approved by then expires (Go duration)"`
 	PollInterval         string `envconfig:"POLL_INTERVAL" default:"1s" desc:"base interval of the security-check poller (Go duration)"`
 	SecurityCheckTimeout string `envconfig:"SECURITY_CHECK_TIMEOUT" default:"10m" desc:"give up waiting for a security check (Go duration)"`
+	LogLevel             string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error (debug adds one line per Atoms API attempt)"`
 }
 
-// Config is the validated configuration.
+// Config is the validated configuration. It holds secrets: its String and
+// LogValue print them redacted.
 type Config struct {
 	ListenAddr           string
 	SigningSecret        string
@@ -51,10 +56,69 @@ type Config struct {
 	ApprovalTTL          time.Duration
 	PollInterval         time.Duration
 	SecurityCheckTimeout time.Duration
+	LogLevel             slog.Level
 }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
 func (c Config) SocketMode() bool { return c.AppToken != "" }
+
+// Secrets returns every secret value of c (tokens, keys, the Redis
+// password), for the log redactor.
+func (c Config) Secrets() []string {
+	var out []string
+	for _, s := range []string{c.SigningSecret, c.BotToken, c.AppToken, c.APIKey, redisPassword(c.RedisURL)} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func redisPassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}
+
+// String describes c with its secrets replaced by whether they are set, so a
+// stray %v never prints a token.
+func (c Config) String() string {
+	set := func(s string) string {
+		if s == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	redis := "embedded"
+	if c.RedisURL != "" {
+		redis = redactURL(c.RedisURL)
+	}
+	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s signing_secret=%s bot_token=%s app_token=%s api_key=%s",
+		c.ListenAddr, c.SocketMode(), c.SlackAPIURL, c.AtomsBaseURL, c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
+		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout,
+		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), set(c.APIKey))
+}
+
+// GoString keeps %#v as safe as %v.
+func (c Config) GoString() string { return "Config{" + c.String() + "}" }
+
+// LogValue implements slog.LogValuer with the same redaction as String.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// redactURL drops the user info of a URL (a Redis password lives there).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	if u.User != nil {
+		u.User = url.User("redacted")
+	}
+	return u.String()
+}
 
 // ConfigError lists every problem with the environment.
 type ConfigError struct{ Problems []string }
@@ -69,7 +133,19 @@ func loadConfig() (Config, error) {
 	if err := envconfig.Process("", &raw); err != nil {
 		return Config{}, err
 	}
+	raw.applyDefaults()
 	return raw.validate()
+}
+
+// applyDefaults treats a variable that is set but empty like an unset one:
+// a blank entry in a ConfigMap should not turn "24h" into a parse error.
+func (r *env) applyDefaults() {
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		if def := v.Type().Field(i).Tag.Get("default"); def != "" && strings.TrimSpace(v.Field(i).String()) == "" {
+			v.Field(i).SetString(def)
+		}
+	}
 }
 
 func (r env) validate() (Config, error) {
@@ -93,21 +169,22 @@ func (r env) validate() (Config, error) {
 	if c.APIKey == "" {
 		bad("SMALLEST_API_KEY", "is required")
 	}
-	if c.ListenAddr == "" {
-		bad("LISTEN_ADDR", "must not be empty")
+	if _, port, err := net.SplitHostPort(c.ListenAddr); err != nil || port == "" {
+		bad("LISTEN_ADDR", "must be host:port or :port (e.g. :3000)")
 	}
-	for name, u := range map[string]string{"SLACK_API_URL": c.SlackAPIURL, "ATOMS_BASE_URL": c.AtomsBaseURL} {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			bad(name, "must be an http(s) URL")
+	for _, u := range []struct{ name, val string }{{"SLACK_API_URL", c.SlackAPIURL}, {"ATOMS_BASE_URL", c.AtomsBaseURL}} {
+		if p, err := url.Parse(u.val); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad(u.name, "must be an http(s) URL")
 		}
 	}
 	if c.RedisURL != "" {
-		if p, err := url.Parse(c.RedisURL); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") {
+		// The URL may hold a password: the problem names the variable only.
+		if p, err := url.Parse(c.RedisURL); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
 			bad("REDIS_URL", "must be a redis:// or rediss:// URL")
 		}
 	}
 	var err error
-	if c.AtomsRPS, err = strconv.ParseFloat(r.AtomsRPS, 64); err != nil || c.AtomsRPS <= 0 {
+	if c.AtomsRPS, err = strconv.ParseFloat(r.AtomsRPS, 64); err != nil || !(c.AtomsRPS > 0) || c.AtomsRPS > 1e6 {
 		bad("ATOMS_RPS", "must be a positive number")
 	}
 	if c.ApprovalsRequired, err = strconv.Atoi(r.ApprovalsRequired); err != nil || c.ApprovalsRequired < 1 {
@@ -117,6 +194,9 @@ func (r env) validate() (Config, error) {
 		if id = strings.TrimSpace(id); id != "" {
 			c.Approvers = append(c.Approvers, id)
 		}
+	}
+	if len(c.Approvers) > 0 && c.ApprovalsRequired > len(c.Approvers) {
+		bad("APPROVALS_REQUIRED", fmt.Sprintf("(%d) exceeds the number of APPROVERS (%d): no promotion could ever be approved", c.ApprovalsRequired, len(c.Approvers)))
 	}
 	if c.AllowSelfApproval, err = strconv.ParseBool(r.AllowSelfApproval); err != nil {
 		bad("ALLOW_SELF_APPROVAL", "must be true or false")
@@ -130,11 +210,11 @@ func (r env) validate() (Config, error) {
 			bad(d.name, "must be a positive Go duration (e.g. 1s, 10m, 24h)")
 		}
 	}
+	if err := c.LogLevel.UnmarshalText([]byte(r.LogLevel)); err != nil {
+		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
 	if len(probs) > 0 {
 		return c, &ConfigError{Problems: probs}
-	}
-	if c.ApprovalsRequired > len(c.Approvers) && len(c.Approvers) > 0 {
-		return c, &ConfigError{Problems: []string{fmt.Sprintf("APPROVALS_REQUIRED (%d) exceeds the number of APPROVERS (%d): no promotion could ever be approved", c.ApprovalsRequired, len(c.Approvers))}}
 	}
 	return c, nil
 }

@@ -14,7 +14,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
+
+// drainDelay is how long a stopping replica keeps serving while /readyz
+// already fails, so Kubernetes removes it from the Service before the listener
+// closes (endpoint updates take a moment to reach every node).
+const drainDelay = 3 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,15 +53,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(stderr, "atomsbot:", err)
-		fmt.Fprintln(stderr, "Run `atomsbot -h` for the list of variables.")
+		reportConfigError(stderr, err)
 		return 2
 	}
 	if *addr != "" {
 		cfg.ListenAddr = *addr
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := newApp(cfg, appOptions{Logger: log})
+	log, _ := newLogger(stdout, "json", cfg.LogLevel, cfg.Secrets())
+	// go-redis logs pool trouble through a process-wide logger of its own;
+	// route it into the JSON log (and its redaction) instead of raw stderr.
+	redis.SetLogger(redisLogger{log})
+	a, err := newApp(cfg, appOptions{Logger: log, DrainDelay: drainDelay})
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
@@ -69,4 +79,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reportConfigError names every problem, one per line. Values are never
+// echoed: a malformed variable may well be a pasted secret.
+func reportConfigError(w io.Writer, err error) {
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		fmt.Fprintln(w, "atomsbot:", err)
+	} else {
+		fmt.Fprintf(w, "atomsbot: the configuration has %d problem(s):\n", len(ce.Problems))
+		for _, p := range ce.Problems {
+			fmt.Fprintln(w, "  -", p)
+		}
+	}
+	fmt.Fprintln(w, "Run `atomsbot -h` for the list of variables.")
+}
+
+// redisLogger adapts slog to go-redis's logger.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }

@@ -2,12 +2,194 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms/atomsim"
+	"github.com/atomsbot/atomsbot/bot/command"
+	"github.com/atomsbot/atomsbot/bot/slackfake"
+	"github.com/atomsbot/atomsbot/cmd/atomsbot/sandbox"
 )
 
-// runSandbox is being built (issue 7).
+// Sandbox defaults: the page at http://localhost:3000/ (loopback only: the
+// page signs requests for anyone who can reach it), security checks slow
+// enough to watch, a poller quick enough not to add to the wait.
+const (
+	sandboxAddr         = "localhost:3000"
+	sandboxPollInterval = 500 * time.Millisecond
+)
+
+// sandboxOptions tune the sandbox; tests shorten the check and poll.
+type sandboxOptions struct {
+	Addr         string
+	CheckDelay   time.Duration // 0: the simulator's default (about 6 s)
+	PollInterval time.Duration // 0: sandboxPollInterval
+	// Log receives the text logs (secrets redacted); nil discards them.
+	Log io.Writer
+	// RedisURL is empty for the embedded Redis (what the sandbox uses);
+	// tests may point it at a real one, with KeyPrefix to keep apart.
+	RedisURL  string
+	KeyPrefix string
+	// Ready is called once the page is being served, with its URL and the
+	// parts a test may inspect.
+	Ready func(sb *sandboxWorld)
+}
+
+// sandboxWorld is what a running sandbox is made of.
+type sandboxWorld struct {
+	URL   string // the page
+	Sim   *atomsim.Simulator
+	Slack *slackfake.Server
+	Page  *sandbox.Page
+}
+
+// runSandbox is `atomsbot -sandbox`: everything in one process, no
+// credentials, the page's URL on stdout and text logs on stderr.
 func runSandbox(ctx context.Context, addr string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "atomsbot: the sandbox is not available yet")
-	return 1
+	if addr == "" {
+		addr = sandboxAddr
+	}
+	err := serveSandbox(ctx, sandboxOptions{Addr: addr, Log: stderr, Ready: func(sb *sandboxWorld) {
+		fmt.Fprintf(stdout, "\natomsbot sandbox: open %s\n", sb.URL)
+		fmt.Fprintln(stdout, "  The real bot, with an in-memory Redis, a simulated Atoms API seeded with demo agents and")
+		fmt.Fprintln(stdout, "  this page standing in for Slack. Try `/atoms help`. Ctrl-C stops it.")
+		fmt.Fprintln(stdout)
+	}})
+	if err != nil {
+		fmt.Fprintln(stderr, "atomsbot sandbox:", err)
+		return 1
+	}
+	return 0
+}
+
+// serveSandbox runs the sandbox until ctx ends. The simulated Atoms API and
+// the fake Slack Web API get their own loopback listener, which outlives the
+// bot's server: work the bot finishes while shutting down can still reach
+// them.
+func serveSandbox(ctx context.Context, o sandboxOptions) error {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = sandboxPollInterval
+	}
+	secret, token, apiKey := randomHex(32), "xoxb-sandbox-"+randomHex(16), "sk_sandbox_"+randomHex(16)
+
+	sim := atomsim.New(atomsim.Options{APIKey: apiKey, CheckDelay: o.CheckDelay})
+	agents, err := sim.SeedDemo()
+	if err != nil {
+		return fmt.Errorf("seed demo agents: %w", err)
+	}
+	fake := slackfake.New(slackfake.Options{Token: token, BotUserID: "UATOMSBOT"})
+
+	backLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the simulated APIs: %w", err)
+	}
+	backURL := "http://" + backLn.Addr().String()
+	fake.SetBaseURL(backURL + "/slack-api")
+	back := http.NewServeMux()
+	back.Handle("/atoms/", sim)
+	back.Handle("/slack-api/", http.StripPrefix("/slack-api", fake))
+	backSrv := &http.Server{Handler: back, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = backSrv.Serve(backLn) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = backSrv.Shutdown(sctx)
+	}()
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	users, channel := sandbox.DemoUsers(), sandbox.DemoChannel()
+	cfg := Config{
+		ListenAddr: ln.Addr().String(), SigningSecret: secret, BotToken: token,
+		SlackAPIURL: backURL + "/slack-api/", APIKey: apiKey, AtomsBaseURL: backURL + "/atoms/v1",
+		AtomsRPS: 5, RedisURL: o.RedisURL, ApprovalsRequired: 1, LogLevel: slog.LevelInfo,
+		// The requester and the approver may approve each other's
+		// promotions; the outsider may not.
+		Approvers:   []string{users[0].ID, users[1].ID},
+		ApprovalTTL: 24 * time.Hour, PollInterval: o.PollInterval, SecurityCheckTimeout: 10 * time.Minute,
+	}
+	log, _ := newLogger(o.Log, "text", cfg.LogLevel, cfg.Secrets())
+	a, err := newApp(cfg, appOptions{Logger: log, KeyPrefix: o.KeyPrefix})
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("start the bot: %w", err)
+	}
+	page, err := sandbox.New(sandbox.Options{
+		Slack: fake, Secret: secret, BotURL: "http://" + dialAddr(ln.Addr()),
+		Channel: channel, Users: users, Usage: usageLines(), Logger: log,
+	})
+	if err != nil {
+		_ = ln.Close()
+		a.close()
+		return err
+	}
+	defer page.Close()
+	stop := context.AfterFunc(ctx, page.Close) // end event streams so shutdown is not held up
+	defer stop()
+
+	for _, ag := range agents {
+		log.Info("demo agent", "name", ag.Name, "versions", len(ag.Versions))
+	}
+	world := &sandboxWorld{URL: pageURL(ln.Addr()), Sim: sim, Slack: fake, Page: page}
+	log.Info("sandbox ready", "url", world.URL)
+	if o.Ready != nil {
+		o.Ready(world)
+	}
+	if err := a.run(ctx, ln, page.Handler); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// usageLines is the message box's hint: every subcommand's usage.
+func usageLines() []string {
+	out := make([]string, 0, len(command.Order))
+	for _, name := range command.Order {
+		out = append(out, command.UsageOf(name))
+	}
+	return out
+}
+
+// pageURL is the URL to open for a listener: localhost when it listens on
+// every interface.
+func pageURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// dialAddr is where this process reaches its own listener: loopback when it
+// listens on every interface.
+func dialAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -1,0 +1,127 @@
+// Modals and confirmation dialogs, drawn from their Block Kit objects.
+
+import { plain } from "./mrkdwn.js";
+import { renderModalBody, modalValues, text } from "./blocks.js";
+
+function el(tag, cls, txt) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (txt !== undefined) e.textContent = txt;
+  return e;
+}
+
+// confirmDialog shows a button's confirm object; it resolves to true when
+// the person confirms.
+export function confirmDialog(c, userName) {
+  return new Promise((resolve) => {
+    const back = el("div", "modal-backdrop confirm-backdrop");
+    const box = el("div", "modal confirm");
+    box.setAttribute("role", "alertdialog");
+    const h = el("h2", "modal-title");
+    h.append(text(c.title || { type: "plain_text", text: "Are you sure?" }, {}));
+    const body = el("div", "modal-body");
+    body.append(text(c.text, { userName }));
+    const foot = el("footer", "modal-footer");
+    const deny = el("button", "btn", "");
+    deny.append(plain(c.deny ? c.deny.text : "Cancel"));
+    const ok = el("button", "btn " + (c.style === "danger" ? "danger" : "primary"), "");
+    ok.append(plain(c.confirm ? c.confirm.text : "Yes"));
+    ok.classList.add("confirm-ok");
+    const done = (v) => {
+      back.remove();
+      resolve(v);
+    };
+    deny.addEventListener("click", () => done(false));
+    ok.addEventListener("click", () => done(true));
+    foot.append(deny, ok);
+    box.append(h, body, foot);
+    back.append(box);
+    document.body.append(back);
+    ok.focus();
+  });
+}
+
+let modal = null; // what is on screen: {id, hash, user, root}
+
+// renderModal shows v (the person's top view; undefined for none). It
+// rebuilds only when the view changed, keeping what was typed into inputs
+// that survive an update. o: {user, api, userName, jumpTo, onClosed(id)}.
+export function renderModal(v, o) {
+  if (!v) {
+    if (modal) modal.root.remove();
+    modal = null;
+    return;
+  }
+  if (modal && modal.id === v.id && modal.hash === v.hash && modal.user === o.user) return;
+  const typed = modal && modal.id === v.id ? modalValues(modal.root) : {};
+  if (modal) modal.root.remove();
+  const view = v.view;
+  const back = el("div", "modal-backdrop");
+  const box = el("div", "modal");
+  box.setAttribute("role", "dialog");
+  box.setAttribute("aria-modal", "true");
+  box.dataset.viewId = v.id;
+  const head = el("header", "modal-header");
+  const title = el("h2", "modal-title");
+  title.append(text(view.title, {}));
+  const x = el("button", "modal-x", "×");
+  x.setAttribute("aria-label", "Close");
+  head.append(title, x);
+  const body = renderModalBody(view, typed, { userName: o.userName, onPermalink: o.jumpTo });
+  const err = el("div", "modal-error");
+  err.hidden = true;
+  const foot = el("footer", "modal-footer");
+  const close = el("button", "btn modal-close", "");
+  close.type = "button";
+  close.append(plain(view.close ? view.close.text : "Cancel"));
+  foot.append(close);
+  let submit = null;
+  if (view.submit) {
+    submit = el("button", "btn primary modal-submit", "");
+    submit.append(plain(view.submit.text));
+    foot.append(submit);
+  }
+  const form = el("form", "modal-form");
+  form.append(body, err, foot);
+  box.append(head, form);
+  back.append(box);
+  document.body.append(back);
+  modal = { id: v.id, hash: v.hash, user: o.user, root: back };
+
+  const dismiss = async () => {
+    o.onClosed(v.id);
+    await o.api("/sandbox/api/close", { user: o.user, view_id: v.id });
+  };
+  x.addEventListener("click", dismiss);
+  close.addEventListener("click", (e) => {
+    e.preventDefault();
+    dismiss();
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!submit || submit.disabled) return;
+    submit.disabled = true;
+    err.hidden = true;
+    for (const f of body.querySelectorAll(".bk-input")) {
+      f.classList.remove("has-error");
+      f.querySelector(".field-error").textContent = "";
+    }
+    const res = await o.api("/sandbox/api/submit", { user: o.user, view_id: v.id, values: modalValues(body) });
+    submit.disabled = false;
+    if (res.errors) {
+      for (const [id, msg] of Object.entries(res.errors)) {
+        const f = body.querySelector(`.bk-input[data-block-id="${CSS.escape(id)}"]`);
+        if (!f) continue;
+        f.classList.add("has-error");
+        f.querySelector(".field-error").textContent = msg;
+      }
+    }
+    if (res.error) {
+      err.textContent = res.error;
+      err.hidden = false;
+    }
+    if (res.closed) o.onClosed(v.id);
+  });
+  const first = body.querySelector(".bk-control");
+  if (first) first.focus();
+}
