@@ -81,11 +81,7 @@ func (c *Client) ListAgents(ctx context.Context, opt ListAgentsOptions) (*AgentL
 		q.Set("archived", "true")
 	}
 	cl.query = q
-	var l AgentList
-	if err := c.do(ctx, cl, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return fetch[AgentList](ctx, c, cl)
 }
 
 // AllAgents pages through ListAgents (non-archived, optionally searched)
@@ -135,11 +131,7 @@ func (c *Client) GetAgent(ctx context.Context, agentID string, opt GetAgentOptio
 	case opt.VersionID != "":
 		cl.query = url.Values{"versionId": {opt.VersionID}}
 	}
-	var a Agent
-	if err := c.do(ctx, cl, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return fetch[Agent](ctx, c, cl)
 }
 
 // ArchiveAgent archives (archived=true) or unarchives an agent with

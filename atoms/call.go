@@ -71,6 +71,15 @@ type outcome struct {
 	hasRetryAfter bool
 }
 
+// fetch runs cl and decodes its data into a new T.
+func fetch[T any](ctx context.Context, c *Client, cl *call) (*T, error) {
+	var v T
+	if err := c.do(ctx, cl, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // do runs cl, retrying when it is idempotent, and decodes the envelope's data
 // into out (which may be nil).
 func (c *Client) do(ctx context.Context, cl *call, out any) error {

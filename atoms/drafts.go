@@ -37,11 +37,7 @@ func (c *Client) CreateDraft(ctx context.Context, agentID string, req CreateDraf
 		return nil, err
 	}
 	cl.body = req
-	var v Version
-	if err := c.do(ctx, cl, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return fetch[Version](ctx, c, cl)
 }
 
 // GetDraft returns a draft's latest revision and its edit history
@@ -60,11 +56,7 @@ func (c *Client) GetDraft(ctx context.Context, agentID, draftID string, historyL
 	if historyLimit > 0 {
 		cl.query = url.Values{"limit": {strconv.Itoa(historyLimit)}}
 	}
-	var d DraftDetail
-	if err := c.do(ctx, cl, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return fetch[DraftDetail](ctx, c, cl)
 }
 
 // RenameDraft sets a draft's name (PATCH /agent/{id}/drafts/{draftId}).
@@ -111,11 +103,7 @@ func (c *Client) UpdateDraftConfig(ctx context.Context, agentID, draftID string,
 		return nil, err
 	}
 	cl.body = p
-	var v Version
-	if err := c.do(ctx, cl, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return fetch[Version](ctx, c, cl)
 }
 
 // DiffDraft compares a draft with a published version
@@ -130,11 +118,7 @@ func (c *Client) DiffDraft(ctx context.Context, agentID, draftID, compareTo stri
 	if compareTo != "" {
 		cl.query = url.Values{"compareTo": {compareTo}}
 	}
-	var d Diff
-	if err := c.do(ctx, cl, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return fetch[Diff](ctx, c, cl)
 }
 
 // PublishDraft publishes a draft as a new, inactive version
@@ -149,9 +133,5 @@ func (c *Client) PublishDraft(ctx context.Context, agentID, draftID string, req 
 		return nil, err
 	}
 	cl.body = req
-	var v Version
-	if err := c.do(ctx, cl, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return fetch[Version](ctx, c, cl)
 }

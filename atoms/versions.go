@@ -52,11 +52,7 @@ func (c *Client) ListVersions(ctx context.Context, agentID string, opt ListVersi
 		q.Set("isPinned", strconv.FormatBool(*opt.Pinned))
 	}
 	cl.query = q
-	var l VersionList
-	if err := c.do(ctx, cl, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return fetch[VersionList](ctx, c, cl)
 }
 
 // AllVersions returns every published version, newest first, paging by 100.
@@ -94,11 +90,7 @@ func (c *Client) GetVersion(ctx context.Context, agentID, versionID string) (*Ve
 		return nil, err
 	}
 	cl.idempotent = true
-	var d VersionDetail
-	if err := c.do(ctx, cl, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return fetch[VersionDetail](ctx, c, cl)
 }
 
 // UpdateVersion changes a version's label, description or pin
@@ -114,11 +106,7 @@ func (c *Client) UpdateVersion(ctx context.Context, agentID, versionID string, m
 	}
 	cl.body = m
 	cl.idempotent = true
-	var v Version
-	if err := c.do(ctx, cl, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return fetch[Version](ctx, c, cl)
 }
 
 // DiffVersions compares two versions
@@ -133,11 +121,7 @@ func (c *Client) DiffVersions(ctx context.Context, agentID, versionA, versionB s
 	}
 	cl.idempotent = true
 	cl.query = url.Values{"versionA": {versionA}, "versionB": {versionB}}
-	var d Diff
-	if err := c.do(ctx, cl, &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return fetch[Diff](ctx, c, cl)
 }
 
 // ActivateVersion makes a published version the active one
@@ -151,9 +135,5 @@ func (c *Client) ActivateVersion(ctx context.Context, agentID, versionID string)
 		return nil, err
 	}
 	cl.idempotent = true
-	var v Version
-	if err := c.do(ctx, cl, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return fetch[Version](ctx, c, cl)
 }

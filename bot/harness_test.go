@@ -2,27 +2,23 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
 	"github.com/atomsbot/atomsbot/bot/slackweb"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
+	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 )
@@ -37,51 +33,11 @@ const (
 	carol       = "UCAROL" // second approver
 )
 
-// clock is the injected time of a test: nothing waits for real seconds.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // backend is a Redis the test runs against.
-type backend struct {
-	name string
-	rdb  redis.UniversalClient
-	mr   *miniredis.Miniredis
-}
+type backend = statetest.Backend
 
 // eachBackend runs f against miniredis and, when REDIS_URL is set, a real Redis.
-func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { _ = rdb.Close() })
-		f(t, backend{name: "miniredis", rdb: rdb, mr: mr})
-	})
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		t.Run("redis", func(t *testing.T) {
-			opt, err := redis.ParseURL(u)
-			if err != nil {
-				t.Fatalf("REDIS_URL: %v", err)
-			}
-			rdb := redis.NewClient(opt)
-			t.Cleanup(func() { _ = rdb.Close() })
-			f(t, backend{name: "redis", rdb: rdb})
-		})
-	}
-}
+func eachBackend(t *testing.T, f func(t *testing.T, b backend)) { statetest.Each(t, f) }
 
 type harnessConfig struct {
 	policy   workflow.Policy
@@ -93,7 +49,7 @@ type harnessConfig struct {
 // space and any number of bot replicas sharing them.
 type harness struct {
 	t        *testing.T
-	clock    *clock
+	clock    *atomsim.Clock
 	sim      *atomsim.Simulator
 	simURL   string
 	slack    *slackfake.Server
@@ -121,7 +77,7 @@ func newHarness(t *testing.T, b backend, mods ...func(*harnessConfig)) *harness 
 	for _, m := range mods {
 		m(&cfg)
 	}
-	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	c := atomsim.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	cfg.sim.Now = c.Now
 	if cfg.sim.Seed == 0 {
 		cfg.sim.Seed = 7
@@ -140,27 +96,12 @@ func newHarness(t *testing.T, b backend, mods ...func(*harnessConfig)) *harness 
 	fake.SetBaseURL(slackSrv.URL)
 
 	h := &harness{t: t, clock: c, sim: sim, simURL: simSrv.URL, slack: fake, slackURL: slackSrv.URL,
-		rdb: b.rdb, prefix: "atomsbot-test-" + randHex(6), cfg: cfg, agents: map[string]atomsim.AgentInfo{}}
+		rdb: b.Client(t), prefix: b.Prefix(t), cfg: cfg, agents: map[string]atomsim.AgentInfo{}}
 	for _, a := range seeded {
 		h.agents[a.Name] = a
 	}
-	t.Cleanup(func() { deleteKeys(b.rdb, h.prefix) })
 	h.bot = h.replica("replica-a")
 	return h
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func deleteKeys(rdb redis.UniversalClient, prefix string) {
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
 }
 
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }

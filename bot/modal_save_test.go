@@ -184,8 +184,8 @@ func TestEditExpiredSession(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		f := h.openEdit(alice, "support-concierge")
-		if b.mr != nil {
-			b.mr.FastForward(h.bot.handler.cfg.SessionTTL + 1) // Redis expiry
+		if b.Mini != nil {
+			b.Mini.FastForward(h.bot.handler.cfg.SessionTTL + 1) // Redis expiry
 		} else {
 			// A real Redis expires on its own clock; forgetting the key is
 			// what expiry does.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -124,7 +125,7 @@ func newEnv(tb testing.TB, b backend, opts ...Option) *testEnv {
 	// Cleanups run last-in first-out: the keys go before the client closes.
 	tb.Cleanup(func() { _ = e.rdb.Close() })
 	if e.mr == nil {
-		tb.Cleanup(func() { deletePrefix(tb, e.rdb, e.prefix) })
+		tb.Cleanup(func() { statetest.DeletePrefix(tb, e.rdb, e.prefix) })
 	}
 	e.rdb.AddHook(e.cmds)
 	e.store = New(e.rdb, e.prefix, e.clock.Now, opts...)
@@ -141,28 +142,6 @@ func (e *testEnv) sibling(tb testing.TB) *Store {
 	rdb := redis.NewClient(e.rdb.Options())
 	tb.Cleanup(func() { _ = rdb.Close() })
 	return New(rdb, e.prefix, e.clock.Now)
-}
-
-// deletePrefix removes every key the test created.
-func deletePrefix(tb testing.TB, rdb *redis.Client, prefix string) {
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, "{"+prefix+"}:*", 500).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		tb.Errorf("cleanup scan: %v", err)
-		return
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 500)
-		if err := rdb.Del(ctx, keys[:n]...).Err(); err != nil {
-			tb.Errorf("cleanup del: %v", err)
-			return
-		}
-		keys = keys[n:]
-	}
 }
 
 func randHex(tb testing.TB) string {

@@ -10,40 +10,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// fakeClock is the injected clock: it only moves when a test says so.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 6, 11, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the injected clock: it only moves when a test says so.
+func newClock() *Clock { return NewClock(time.Date(2026, 6, 11, 10, 0, 0, 0, time.UTC)) }
 
 // env is a simulator behind a real HTTP server.
 type env struct {
 	t     *testing.T
 	sim   *Simulator
-	clock *fakeClock
+	clock *Clock
 	base  string
 }
 

@@ -3,17 +3,17 @@ package workflow
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
+	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -105,14 +105,6 @@ func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
 }
 
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *manualClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // BenchmarkPoller10k polls 10,000 pending promotions (each approved, its
 // security check running) at the default POLL_INTERVAL. One op is one poll
 // pass over all of them while their checks are pending. It reports Redis
@@ -120,13 +112,13 @@ func (c *manualClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu
 // "check passed" to "activated" on the injected clock.
 func BenchmarkPoller10k(b *testing.B) {
 	const n = 10000
-	rdb := benchRedis(b)
+	backend := statetest.Bench(b)
+	rdb := backend.Client(b)
 	rt := &roundTrips{}
 	rdb.AddHook(rt)
-	clk := &manualClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	clk := atomsim.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	fa := &fakeAtoms{now: clk.Now, published: map[string]time.Time{}, active: map[string]string{}, activated: map[string]time.Time{}}
-	prefix := fmt.Sprintf("atomsbot-bench-%d", time.Now().UnixNano())
-	b.Cleanup(func() { deleteAll(rdb, prefix) })
+	prefix := backend.Prefix(b)
 	store := state.New(rdb, prefix, clk.Now)
 	eng := New(fa, store, &nopSlack{}, Config{
 		Policy: Policy{Required: 1, TTL: 24 * time.Hour}, PollInterval: time.Second,
@@ -159,9 +151,9 @@ func BenchmarkPoller10k(b *testing.B) {
 	rt.n.Store(0)
 	polled := 0
 	for b.Loop() {
-		clk.Add(time.Second)
+		clk.Advance(time.Second)
 		if clk.Now().Sub(start) >= checkDuration-time.Second {
-			clk.Add(-time.Second) // keep every check pending while timing
+			clk.Advance(-time.Second) // keep every check pending while timing
 		}
 		k, err := eng.PollOnce(ctx)
 		if err != nil {
@@ -176,11 +168,9 @@ func BenchmarkPoller10k(b *testing.B) {
 
 	// The checks pass at start+6s; poll every tick of the real loop's cadence
 	// until every promotion is active, then measure the lag.
-	clk.mu.Lock()
-	clk.t = start.Add(checkDuration - time.Second)
-	clk.mu.Unlock()
+	clk.Set(start.Add(checkDuration - time.Second))
 	for range 40 {
-		clk.Add(maxTick)
+		clk.Advance(maxTick)
 		if _, err := eng.PollOnce(ctx); err != nil {
 			b.Fatal(err)
 		}
@@ -198,30 +188,4 @@ func BenchmarkPoller10k(b *testing.B) {
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	b.ReportMetric(float64(lags[len(lags)/2].Milliseconds()), "lag-p50-ms")
 	b.ReportMetric(float64(lags[len(lags)-1].Milliseconds()), "lag-max-ms")
-}
-
-// benchRedis is the real Redis at REDIS_URL, or miniredis (whose sorted sets
-// scan linearly: use a real Redis for figures).
-func benchRedis(b *testing.B) *redis.Client {
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		opt, err := redis.ParseURL(u)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rdb := redis.NewClient(opt)
-		b.Cleanup(func() { _ = rdb.Close() })
-		return rdb
-	}
-	mr := miniredis.RunT(b)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	b.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
-func deleteAll(rdb *redis.Client, prefix string) {
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
 }

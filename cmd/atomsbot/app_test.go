@@ -194,7 +194,7 @@ func assertLogs(t *testing.T, logs *logSink, red *redactor) {
 
 func TestProbes(t *testing.T) {
 	eachRedis(t, func(t *testing.T, b redisBackend) {
-		if b.mr == nil {
+		if b.Mini == nil {
 			t.Skip("stopping Redis needs miniredis")
 		}
 		w := newWorld(t, b)
@@ -213,9 +213,9 @@ func TestProbes(t *testing.T) {
 			healthz, ready int
 		}{
 			{"redis up", func() {}, 200, 200},
-			{"redis down", b.mr.Close, 200, 503},
+			{"redis down", b.Mini.Close, 200, 503},
 			{"redis back", func() {
-				if err := b.mr.Restart(); err != nil {
+				if err := b.Mini.Restart(); err != nil {
 					t.Fatal(err)
 				}
 			}, 200, 200},
@@ -235,14 +235,14 @@ func TestProbes(t *testing.T) {
 
 func TestWaitRedisRetriesWithBackoff(t *testing.T) {
 	eachRedis(t, func(t *testing.T, b redisBackend) {
-		if b.mr == nil {
+		if b.Mini == nil {
 			t.Skip("failing Redis on demand needs miniredis")
 		}
 		w := newWorld(t, b)
 		a, _ := w.newApp("replica-a", nil, nil)
 		t.Cleanup(a.close)
 		// Every command fails until the 9th wait: the process is up, Redis is not.
-		b.mr.SetError("ERR injected: Redis unavailable")
+		b.Mini.SetError("ERR injected: Redis unavailable")
 		var waits []time.Duration
 		a.sleep = func(ctx context.Context, d time.Duration) error {
 			waits = append(waits, d)
@@ -252,7 +252,7 @@ func TestWaitRedisRetriesWithBackoff(t *testing.T) {
 				t.Errorf("/readyz = %d while Redis fails, want 503", rec.Code)
 			}
 			if len(waits) == 9 {
-				b.mr.SetError("")
+				b.Mini.SetError("")
 			}
 			return nil
 		}
@@ -274,7 +274,7 @@ func TestWaitRedisRetriesWithBackoff(t *testing.T) {
 		}
 
 		// Cancelled while Redis fails: waitRedis gives up with ctx's error.
-		b.mr.SetError("ERR injected: Redis unavailable")
+		b.Mini.SetError("ERR injected: Redis unavailable")
 		ctx, cancel := context.WithCancel(context.Background())
 		a.sleep = func(context.Context, time.Duration) error { cancel(); return ctx.Err() }
 		if err := a.waitRedis(ctx); err == nil {

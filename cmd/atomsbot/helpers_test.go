@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -19,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/bot"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
 	"github.com/atomsbot/atomsbot/state"
+	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -68,24 +66,6 @@ func setEnv(t *testing.T, vars map[string]string) {
 	}
 }
 
-// clock is the injected time: nothing waits for real seconds.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // logSink collects log output from any number of goroutines.
 type logSink struct {
 	mu  sync.Mutex
@@ -96,6 +76,12 @@ func (s *logSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.Write(p)
+}
+
+func (s *logSink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 func (s *logSink) lines() []string {
@@ -119,35 +105,16 @@ func (s *logSink) records(t *testing.T) []map[string]any {
 }
 
 // redisBackend is a Redis the test runs against, by URL.
-type redisBackend struct {
-	name string
-	url  string
-	mr   *miniredis.Miniredis // nil for a real Redis
-}
+type redisBackend = statetest.Backend
 
 // eachRedis runs f against miniredis and, when REDIS_URL is set, a real Redis.
-func eachRedis(t *testing.T, f func(t *testing.T, b redisBackend)) {
-	real := os.Getenv("REDIS_URL") // read before any test overrides it
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		f(t, redisBackend{name: "miniredis", url: "redis://" + mr.Addr(), mr: mr})
-	})
-	if real != "" {
-		t.Run("redis", func(t *testing.T) { f(t, redisBackend{name: "redis", url: real}) })
-	}
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func eachRedis(t *testing.T, f func(t *testing.T, b redisBackend)) { statetest.Each(t, f) }
 
 // world is everything outside atomsbot: a simulated Atoms, a fake Slack and a
 // Redis key space, shared by any number of atomsbot processes.
 type world struct {
 	t        *testing.T
-	clock    *clock
+	clock    *atomsim.Clock
 	sim      *atomsim.Simulator
 	simURL   string
 	slack    *slackfake.Server
@@ -162,8 +129,8 @@ type world struct {
 
 func newWorld(t *testing.T, b redisBackend) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, redis: b,
-		prefix: "atomsbot-test-" + randHex(6), agents: map[string]atomsim.AgentInfo{}}
+	w := &world{t: t, clock: atomsim.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), redis: b,
+		prefix: b.Prefix(t), agents: map[string]atomsim.AgentInfo{}}
 	w.sim = atomsim.New(atomsim.Options{APIKey: testAPIKey, Now: w.clock.Now, CheckDelay: -1, Seed: 7,
 		Sleep: func(ctx context.Context, _ time.Duration) {
 			w.gateMu.Lock()
@@ -188,29 +155,13 @@ func newWorld(t *testing.T, b redisBackend) *world {
 	t.Cleanup(slackSrv.Close)
 	w.slack.SetBaseURL(slackSrv.URL)
 	w.slackURL = slackSrv.URL + "/"
-	t.Cleanup(func() { w.deleteKeys() })
 	return w
-}
-
-// deleteKeys removes what the test wrote to a shared Redis.
-func (w *world) deleteKeys() {
-	opt, err := redis.ParseURL(w.redis.url)
-	if err != nil {
-		return
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, "{"+w.prefix+"}:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
 }
 
 // store opens the world's Redis state independently of any app (whose
 // client is closed when it stops).
 func (w *world) store() *state.Store {
-	opt, err := redis.ParseURL(w.redis.url)
+	opt, err := redis.ParseURL(w.redis.URL)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -223,7 +174,7 @@ func (w *world) store() *state.Store {
 func (w *world) env(extra map[string]string) map[string]string {
 	vars := map[string]string{
 		"SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_BOT_TOKEN": testBotToken, "SMALLEST_API_KEY": testAPIKey,
-		"SLACK_API_URL": w.slackURL, "ATOMS_BASE_URL": w.simURL, "ATOMS_RPS": "1000", "REDIS_URL": w.redis.url,
+		"SLACK_API_URL": w.slackURL, "ATOMS_BASE_URL": w.simURL, "ATOMS_RPS": "1000", "REDIS_URL": w.redis.URL,
 		"LISTEN_ADDR": "127.0.0.1:0", "LOG_LEVEL": "debug",
 	}
 	for k, v := range extra {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,28 +20,10 @@ import (
 // a deadlock guard, not a wait for time-based behaviour.
 const sbGuard = 20 * time.Second
 
-// sbLog collects the sandbox's text logs for failure output.
-type sbLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *sbLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *sbLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // sbStart runs a sandbox until the test ends and returns it once it serves.
 func sbStart(t *testing.T, o sandboxOptions) *sandboxWorld {
 	t.Helper()
-	logs := &sbLog{}
+	logs := &logSink{}
 	o.Log = logs
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"

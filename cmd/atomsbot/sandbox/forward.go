@@ -119,6 +119,26 @@ func pageRequest(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// actor is a page request made as one of the demo users.
+type actor interface{ actingUser() string }
+
+func (r *commandRequest) actingUser() string { return r.User }
+func (r *actionRequest) actingUser() string  { return r.User }
+func (r *submitRequest) actingUser() string  { return r.User }
+func (r *closeRequest) actingUser() string   { return r.User }
+
+// userRequest decodes a page request and looks up the user acting.
+func (p *Page) userRequest(w http.ResponseWriter, r *http.Request, req actor) (User, bool) {
+	if !pageRequest(w, r, req) {
+		return User{}, false
+	}
+	u, ok := p.user(req.actingUser())
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, answer{Error: "unknown user"})
+	}
+	return u, ok
+}
+
 // answer is what the page's actions return.
 type answer struct {
 	OK    bool   `json:"ok"`
@@ -141,12 +161,8 @@ type commandRequest struct {
 // command to its author, sends the bot what Slack sends and shows the ack.
 func (p *Page) command(w http.ResponseWriter, r *http.Request) {
 	var req commandRequest
-	if !pageRequest(w, r, &req) {
-		return
-	}
-	u, ok := p.user(req.User)
+	u, ok := p.userRequest(w, r, &req)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, answer{Error: "unknown user"})
 		return
 	}
 	text := strings.TrimSpace(req.Text)

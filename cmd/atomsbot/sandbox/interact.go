@@ -44,12 +44,8 @@ type actionRequest struct {
 // bot posted it, so value, action_id and block_id are the bot's own.
 func (p *Page) action(w http.ResponseWriter, r *http.Request) {
 	var req actionRequest
-	if !pageRequest(w, r, &req) {
-		return
-	}
-	u, ok := p.user(req.User)
+	u, ok := p.userRequest(w, r, &req)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, answer{Error: "unknown user"})
 		return
 	}
 	m, ok := p.o.Slack.Snapshot().Find(req.Channel, req.TS)
@@ -164,12 +160,8 @@ func (p *Page) openView(user, id string) (slackfake.View, []slackfake.View, bool
 // under the inputs, clear closes the stack, update replaces the view.
 func (p *Page) submit(w http.ResponseWriter, r *http.Request) {
 	var req submitRequest
-	if !pageRequest(w, r, &req) {
-		return
-	}
-	u, ok := p.user(req.User)
+	u, ok := p.userRequest(w, r, &req)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, answer{Error: "unknown user"})
 		return
 	}
 	v, stack, ok := p.openView(u.ID, req.ViewID)
@@ -253,12 +245,8 @@ type closeRequest struct {
 // (view_closed) only when the view asked for it with notify_on_close.
 func (p *Page) closeView(w http.ResponseWriter, r *http.Request) {
 	var req closeRequest
-	if !pageRequest(w, r, &req) {
-		return
-	}
-	u, ok := p.user(req.User)
+	u, ok := p.userRequest(w, r, &req)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, answer{Error: "unknown user"})
 		return
 	}
 	v, stack, ok := p.openView(u.ID, req.ViewID)
