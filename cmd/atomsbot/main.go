@@ -35,7 +35,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("atomsbot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sandbox := fs.Bool("sandbox", false, "run the sandbox: embedded Redis, Atoms simulator and a local Slack stand-in, no credentials")
-	addr := fs.String("addr", "", "listen address (overrides LISTEN_ADDR; sandbox default :3000)")
+	addr := fs.String("addr", "", "listen address (overrides LISTEN_ADDR; sandbox default localhost:3000)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: atomsbot [-sandbox] [-addr host:port]")
 		fs.PrintDefaults()
