@@ -35,8 +35,9 @@ bench:
 ## fuzz: run each fuzz target for FUZZTIME (CI runs only their seed corpora, via make test)
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./bot/command -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./bot -run '^$$' -fuzz FuzzDecodeInteraction -fuzztime $(FUZZTIME)
+	$(GO) test ./bot/command -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./bot -run '^$$' -fuzz FuzzDecodeInteraction -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./bot -run '^$$' -fuzz FuzzParseSlashCommand -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint: fmt-check vet
 
