@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/bot/command"
@@ -65,8 +66,10 @@ func (h *Handler) usage(ue *command.UsageError) Ack {
 // marshalled once; only the intro is marshalled per request, and the result
 // is the bytes json.Marshal would give for the whole message.
 func (h *Handler) withHelp(intro render.Message) Ack {
-	full := ephemeralMsg(render.Message{Text: intro.Text, Blocks: append(intro.Blocks[:len(intro.Blocks):len(intro.Blocks)], h.acks.helpBlock)})
-	short := mustJSON(ephemeralMsg(intro))
+	// As render.Help does: the fallback text carries the usage too.
+	text := render.Truncate(intro.Text+"\n\n"+h.acks.helpText, render.MaxMessageText, "…")
+	full := ephemeralMsg(render.Message{Text: text, Blocks: append(intro.Blocks[:len(intro.Blocks):len(intro.Blocks)], h.acks.helpBlock)})
+	short := mustJSON(ephemeralMsg(render.Message{Text: text, Blocks: intro.Blocks}))
 	last := mustJSON(intro.Blocks[len(intro.Blocks)-1])
 	i := bytes.LastIndex(short, last)
 	if i < 0 {
@@ -94,12 +97,11 @@ func helpMessage(topic, intro string) render.Message {
 
 // runCommand does a command's work after the ack and answers the user.
 func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c command.Command) {
-	// A replayed request (same trigger id) runs once. Without a trigger id
-	// there is nothing to tell deliveries apart by, so nothing is deduped.
-	if sc.TriggerID != "" && !h.once(ctx, "cmd:"+sc.TriggerID) {
-		h.log.Info("duplicate slash command ignored", "trigger", sc.TriggerID)
-		return
-	}
+	// Not deduplicated: Slack never redelivers a slash command, so a repeat
+	// is a new request (and a client reusing trigger ids must still be
+	// answered). Commands that change things are guarded where they act:
+	// the agent lock refuses a second promotion, a used trigger_id cannot
+	// open a second modal.
 	var r reply
 	var err error
 	switch c.Name {
@@ -136,6 +138,7 @@ func (h *Handler) failure(name string, err error) render.Message {
 	var re *RefError
 	var rf *workflow.RefusedError
 	var ife *workflow.InFlightError
+	var ae *atoms.APIError
 	switch {
 	case errors.As(err, &re):
 		return render.Note(":mag: " + re.Msg)
@@ -147,9 +150,23 @@ func (h *Handler) failure(name string, err error) render.Message {
 		return render.Note(":construction: This Atoms organisation has moved to the new branch-based versioning model, and the drafts/versions API atomsbot uses now answers “deprecated” (HTTP 409). Nothing was changed. Use the Atoms dashboard until atomsbot supports branches.")
 	case errors.Is(err, context.DeadlineExceeded):
 		return render.Note(":hourglass: Atoms did not answer in time; nothing was changed by atomsbot. Please try again.")
+	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		// Not the user's doing: say what an admin has to fix.
+		h.log.Warn("command failed: Atoms refused the API key", "command", name, "err", err)
+		return render.Note(fmt.Sprintf(":closed_lock_with_key: `%s` failed: Atoms refused atomsbot's API key (HTTP %d: %s). An admin needs to check SMALLEST_API_KEY.%s",
+			name, ae.Status, render.Escape(workflow.UserMessage(err)), requestRef(ae)))
 	}
 	h.log.Warn("command failed", "command", name, "err", err)
-	return render.Note(":warning: `" + name + "` failed: " + render.Escape(workflow.UserMessage(err)))
+	return render.Note(":warning: `" + name + "` failed: " + render.Escape(workflow.UserMessage(err)) + requestRef(ae))
+}
+
+// requestRef names the Atoms request id of a failed call, for a support
+// ticket ("" when there is none).
+func requestRef(ae *atoms.APIError) string {
+	if ae == nil || ae.RequestID == "" {
+		return ""
+	}
+	return " (Atoms request " + render.Escape(ae.RequestID) + ")"
 }
 
 func inFlight(ife *workflow.InFlightError) render.Message {

@@ -371,7 +371,7 @@ func TestReplyFallsBackToWebAPI(t *testing.T) {
 				got = append(got, m)
 			}
 		}
-		if len(got) != 1 || !strings.Contains(got[0].Text, "support-concierge status") {
+		if len(got) != 1 || !strings.Contains(got[0].Text, "*support-concierge*") {
 			t.Fatalf("fallback replies: %s", h.dump())
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -116,7 +117,7 @@ func TestPoolFullUserIsToldToRetry(t *testing.T) {
 				if err := r.pool.Drain(context.Background()); err != nil {
 					t.Fatal(err)
 				}
-				if got := h.lastEphemeral(alice); !strings.Contains(got, "support-concierge status") {
+				if got := h.lastEphemeral(alice); !strings.Contains(got, "*support-concierge*") {
 					t.Errorf("status after the pool freed up = %q", got)
 				}
 			})
@@ -234,4 +235,22 @@ func TestPoolLifecycle(t *testing.T) {
 			t.Errorf("second shutdown: %v", err)
 		}
 	})
+}
+
+// A job that panics is logged and the worker goes on with the next job.
+func TestPoolSurvivesPanickingJob(t *testing.T) {
+	var logs strings.Builder
+	p := NewPool(1, 4, time.Minute, PoolLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	ran := make(chan struct{})
+	if !p.Submit(func(context.Context) { panic("boom") }) || !p.Submit(func(context.Context) { close(ran) }) {
+		t.Fatal("submit refused")
+	}
+	<-ran
+	if err := p.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "boom") {
+		t.Errorf("panic not logged: %q", logs.String())
+	}
 }

@@ -109,6 +109,7 @@ type cannedAcks struct {
 	help      map[string]Ack // by topic; "" is the full usage
 	helpBlock slack.Block    // the full usage's block, after an intro
 	helpJSON  json.RawMessage
+	helpText  string // the full usage's fallback text, after an intro's
 	busy      Ack
 }
 
@@ -117,7 +118,8 @@ func newCannedAcks() cannedAcks {
 	for _, topic := range append([]string{""}, command.Order...) {
 		c.help[topic] = cannedAck(helpMessage(topic, ""))
 	}
-	c.helpBlock = helpMessage("", "").Blocks[0]
+	full := helpMessage("", "")
+	c.helpBlock, c.helpText = full.Blocks[0], full.Text
 	c.helpJSON = mustJSON(c.helpBlock)
 	c.busy = cannedAck(render.Note(":hourglass: atomsbot is busy right now and did nothing. Please try again in a few seconds."))
 	return c

@@ -51,7 +51,9 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 		})
 		return Ack{}
 	}
-	key := "act:" + user + ":" + a.ActionID + ":" + a.ActionTs
+	// A click is one delivery of one button of one promotion; action_ts alone
+	// is not unique across messages.
+	key := "act:" + user + ":" + a.ActionID + ":" + a.Value + ":" + a.ActionTs
 	if !h.submit(func(ctx context.Context) {
 		if !h.once(ctx, key) {
 			return
@@ -122,7 +124,9 @@ func (h *Handler) editSubmission(ctx context.Context, ic slack.InteractionCallba
 	cancel()
 	workflowType := ""
 	switch {
-	case err == nil && (sess.UserID != "" && sess.UserID != user || sess.ViewID != "" && sess.ViewID != ic.View.ID):
+	// The session id is a random secret only this form carries; a view id,
+	// when the payload has one, must be the form's too.
+	case err == nil && (sess.UserID != "" && sess.UserID != user || sess.ViewID != "" && ic.View.ID != "" && sess.ViewID != ic.View.ID):
 		return Ack{Body: slack.NewUpdateViewSubmissionResponse(ptr(messageView("Edit draft",
 			render.Note(":no_entry_sign: This form does not belong to this edit session; nothing was saved. Open a new one with `/atoms edit`."))))}
 	case err == nil:
@@ -139,7 +143,9 @@ func (h *Handler) editSubmission(ctx context.Context, ic slack.InteractionCallba
 	if errs := validate(values, workflowType); len(errs) > 0 {
 		return Ack{Body: slack.NewErrorsViewSubmissionResponse(errs)}
 	}
-	key := "view:" + ic.View.ID + ":" + ic.View.Hash
+	// A repeated delivery of this form's submission is saved once; the
+	// session id keeps forms apart even where view ids or hashes repeat.
+	key := "view:" + sessionID + ":" + ic.View.ID + ":" + ic.View.Hash
 	if !h.submit(func(ctx context.Context) {
 		if h.once(ctx, key) {
 			h.saveEdit(ctx, sessionID, user, submitted)

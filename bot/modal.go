@@ -190,6 +190,7 @@ func inputBlock(f editField, value string) *slack.InputBlock {
 		hint = slack.NewTextBlockObject(slack.PlainTextType, f.hint, false, false)
 	}
 	var el slack.BlockElement
+	prefilled := value != ""
 	if len(f.options) > 0 {
 		options := f.options
 		if value != "" && !slices.Contains(options, value) && len(value) <= maxOptionValue {
@@ -205,6 +206,7 @@ func inputBlock(f editField, value string) *slack.InputBlock {
 		if slices.Contains(options, value) {
 			sel.InitialOption = opts[slices.Index(options, value)]
 		}
+		prefilled = sel.InitialOption != nil
 		el = sel
 	} else {
 		in := slack.NewPlainTextInputBlockElement(nil, inputAction)
@@ -216,7 +218,9 @@ func inputBlock(f editField, value string) *slack.InputBlock {
 		el = in
 	}
 	b := slack.NewInputBlock(f.name, label, hint, el)
-	b.Optional = f.name == "firstMessage"
+	// A field the draft has no value for stays optional: required, Slack
+	// would not submit the form until the user made one up.
+	b.Optional = f.name == "firstMessage" || !prefilled
 	return b
 }
 

@@ -3,6 +3,9 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -13,6 +16,7 @@ import (
 type Pool struct {
 	jobs    chan func(context.Context)
 	timeout time.Duration
+	log     *slog.Logger
 	base    context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -24,10 +28,20 @@ type Pool struct {
 	waiters []chan struct{} // closed when active drops to zero
 }
 
+// PoolOption tunes a Pool.
+type PoolOption func(*Pool)
+
+// PoolLogger logs jobs that panic (the worker survives; the job is lost).
+func PoolLogger(l *slog.Logger) PoolOption { return func(p *Pool) { p.log = l } }
+
 // NewPool starts workers that run jobs, each with its own timeout.
-func NewPool(workers, queue int, timeout time.Duration) *Pool {
+func NewPool(workers, queue int, timeout time.Duration, opts ...PoolOption) *Pool {
 	base, cancel := context.WithCancel(context.Background())
-	p := &Pool{jobs: make(chan func(context.Context), queue), timeout: timeout, base: base, cancel: cancel}
+	p := &Pool{jobs: make(chan func(context.Context), queue), timeout: timeout, base: base, cancel: cancel,
+		log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(p)
+	}
 	for range workers {
 		p.wg.Go(p.work)
 	}
@@ -36,11 +50,21 @@ func NewPool(workers, queue int, timeout time.Duration) *Pool {
 
 func (p *Pool) work() {
 	for job := range p.jobs {
-		ctx, cancel := context.WithTimeout(p.base, p.timeout)
-		job(ctx)
-		cancel()
+		p.run(job)
 		p.done()
 	}
+}
+
+// run runs one job; a panic in it is logged instead of ending the process.
+func (p *Pool) run(job func(context.Context)) {
+	ctx, cancel := context.WithTimeout(p.base, p.timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("job panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	job(ctx)
 }
 
 func (p *Pool) done() {

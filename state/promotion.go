@@ -79,7 +79,7 @@ type Promotion struct {
 	CheckReason       string
 	Reason            string // why it ended (failure, rejection, expiry, cancel)
 	EndedBy           string // user who rejected/cancelled
-	Announced         bool   // the "is live" announcement was posted
+	Announced         bool   // the final news was posted: "is live" (Live) or the end note (terminal states)
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	PublishedAt       time.Time

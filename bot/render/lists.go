@@ -24,10 +24,11 @@ func Help(intro string, entries []HelpEntry) Message {
 	}
 	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id or vN. <draft>: a draft id or name.") + "_")
 	var blocks []slack.Block
-	text := "atomsbot usage"
+	// The fallback text carries the usage itself, not only a title.
+	text := "atomsbot usage\n" + b.String()
 	if intro != "" {
 		blocks = append(blocks, section(intro))
-		text = intro
+		text = intro + "\n\n" + text
 	}
 	blocks = append(blocks, section("*atomsbot* — drafts, diffs, approvals and activation of Atoms voice agents\n\n"+b.String()))
 	return Message{Text: Truncate(text, MaxMessageText, "…"), Blocks: blocks}
@@ -115,7 +116,7 @@ func Status(v StatusView) Message {
 		}
 		b.WriteString("\nWatched in " + strings.Join(ch, ", "))
 	}
-	return Message{Text: Escape(a.Name) + " status", Blocks: []slack.Block{section(b.String())}}
+	return Message{Text: Truncate(b.String(), MaxMessageText, "…"), Blocks: []slack.Block{section(b.String())}}
 }
 
 // Versions renders published versions, newest first.
@@ -178,11 +179,14 @@ func Drafts(agent atoms.Agent, drafts []atoms.Version, sourceNumbers map[string]
 // listMessage packs lines into sections within Slack's limits: each
 // section under MaxSectionText, the blocks under MaxBlocks and their text
 // under PageBudget. Lines that do not fit are dropped from the end; they and
-// the extra items that had no line are announced with more(n).
+// the extra items that had no line are announced with more(n). The fallback
+// text is the head and the same lines.
 func listMessage(head string, lines []string, extra int, more func(n int) string) Message {
 	const room = MaxSectionText - 100
 	blocks := []slack.Block{section(head)}
 	total := runeLen(head)
+	var text strings.Builder
+	text.WriteString(stripMarks(head) + "\n")
 	var cur strings.Builder
 	curLen := 0
 	flush := func() {
@@ -205,14 +209,16 @@ func listMessage(head string, lines []string, extra int, more func(n int) string
 			flush()
 		}
 		cur.WriteString(l + "\n")
+		text.WriteString(l + "\n")
 		curLen += n
 		total += n
 	}
 	flush()
 	if extra > 0 {
 		blocks = append(blocks, contextBlock(more(extra)))
+		text.WriteString(more(extra))
 	}
-	return Message{Text: stripMarks(head), Blocks: blocks}
+	return Message{Text: Truncate(strings.TrimSuffix(text.String(), "\n"), MaxMessageText, "…"), Blocks: blocks}
 }
 
 func quoted(label string) string {

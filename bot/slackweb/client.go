@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -172,7 +173,14 @@ func (c *Client) Respond(ctx context.Context, responseURL string, m render.Messa
 		msg.ResponseType = slack.ResponseTypeInChannel
 	}
 	return c.call(ctx, "response_url", func() error {
-		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, msg)
+		err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, msg)
+		// A response_url is a short-lived capability to post: keep it out of
+		// errors (and so out of logs).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("post to response_url: %w", ue.Err)
+		}
+		return err
 	})
 }
 

@@ -93,3 +93,16 @@ func TestErrorCarriesSlackDetail(t *testing.T) {
 		t.Errorf("error contains the token: %v", err)
 	}
 }
+
+// A response_url is a capability to post: a failed post must not print it.
+func TestRespondErrorHidesTheURL(t *testing.T) {
+	_, c, _ := newFake(t)
+	secretURL := "http://127.0.0.1:1/commands/T1/123/SECRETPATH"
+	err := c.Respond(context.Background(), secretURL, render.Note("x"), false, false)
+	if err == nil {
+		t.Fatal("post to a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), "SECRETPATH") {
+		t.Errorf("error shows the response_url: %v", err)
+	}
+}

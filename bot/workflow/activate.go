@@ -43,6 +43,11 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		p = np
 		e.transitioned(p)
 	}
+	// Activation is retried through Atoms outages of any length: keep the
+	// agent's lock for as long, or a second promotion could start meanwhile.
+	if _, err := e.store.RefreshLock(ctx, state.AgentLock(p.AgentID), p.ID, e.lockTTL()); err != nil {
+		e.log.Warn("refresh agent lock", "promotion", p.ID, "err", err)
+	}
 	v, err := e.atoms.ActivateVersion(ctx, p.AgentID, p.VersionID)
 	switch {
 	case errors.Is(err, atoms.ErrSecurityCheckPending):
@@ -55,8 +60,7 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	case err != nil && transient(err):
 		return e.now().Add(2 * e.cfg.PollInterval), fmt.Errorf("activate: %w", err)
 	case err != nil:
-		_, eerr := e.end(ctx, p, state.Failed, "activation refused: "+userMessage(err), "")
-		return time.Time{}, eerr
+		return e.ended(e.end(ctx, p, state.Failed, "activation refused: "+userMessage(err), ""))
 	}
 
 	agent, err := e.atoms.GetAgent(ctx, p.AgentID, atoms.GetAgentOptions{})
@@ -67,8 +71,7 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		if e.now().Sub(p.UpdatedAt) < activationGrace {
 			return e.now().Add(e.cfg.PollInterval), nil
 		}
-		_, eerr := e.end(ctx, p, state.Failed, fmt.Sprintf("activation did not take: Atoms reports %s as the active version", agent.ActiveVersionID), "")
-		return time.Time{}, eerr
+		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("activation did not take: Atoms reports %s as the active version", agent.ActiveVersionID), ""))
 	}
 
 	activatedAt := v.ActivatedAt
@@ -93,18 +96,25 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	if e.metrics != nil && !np.PublishedAt.IsZero() && !np.CheckPassedAt.IsZero() {
 		e.metrics.ObserveCheckWait(np.CheckPassedAt.Sub(np.PublishedAt))
 	}
-	e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.VersionName(np.VersionNumber)))
+	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.VersionName(np.VersionNumber)))
 	return e.finish(ctx, np)
 }
 
 // finish completes a promotion that reached a final state: the one "is live"
-// announcement (retried until posted) and the final look of the message.
+// announcement, or the note saying how it ended (each retried until posted),
+// and the final look of the message.
 func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, error) {
-	if p.State == state.Live && !p.Announced {
+	switch {
+	case p.Announced:
+	case p.State == state.Live:
 		if err := e.announce(ctx, p); err != nil {
 			return e.now().Add(5 * e.cfg.PollInterval), err
 		}
-		e.refreshMessage(ctx, p, nil)
+		_ = e.refreshMessage(ctx, p, nil)
+	case p.State.Terminal():
+		if _, err := e.closeOut(ctx, p); err != nil {
+			return e.now().Add(5 * e.cfg.PollInterval), err
+		}
 	}
 	return time.Time{}, nil
 }
@@ -112,7 +122,23 @@ func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, erro
 // announce posts the channel's "is live" message exactly once per activation,
 // across replicas and the watch path: the claim on the activation's key is
 // held by this promotion, and Announced is set after the post.
+//
+// The post cannot be taken back, so it is made under the news guard
+// (exclusive), after re-reading Announced.
 func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
+	release, err := e.exclusive(ctx, newsGuard(p.ID))
+	if err != nil {
+		return err
+	}
+	defer release()
+	cur, err := e.store.Promotion(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("re-read before announcing: %w", err)
+	}
+	if cur.Announced {
+		return nil
+	}
+	p = cur
 	key := announceKey(p.AgentID, p.VersionID, p.ActivatedAt, p.PreviousVersionID)
 	if b, err := e.store.Blob(ctx, announceBlobKey(p.ID)); err == nil {
 		key = string(b)

@@ -62,6 +62,11 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 	if ok, why := e.cfg.Policy.MayApprove(user, p.Requester); !ok {
 		return ApprovalResult{}, &RefusedError{Msg: why}
 	}
+	if !e.now().Before(e.expiry(p)) {
+		// The poller has not ended it yet; an approval now would be
+		// answered "activating" and then expire.
+		return ApprovalResult{}, refused("This promotion expired (it was not approved within %s); your approval was not recorded.", e.cfg.Policy.TTL)
+	}
 	added, all, err := e.store.Approve(ctx, id, state.Approval{UserID: user, VersionID: p.VersionID, At: e.now()})
 	if err != nil {
 		var sc *state.StateConflictError
@@ -75,17 +80,18 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 	if !added {
 		return res, nil
 	}
-	e.audit(ctx, p, user, "approve", fmt.Sprintf("%d of %d", res.Count, e.cfg.Policy.Required))
-	e.threadNote(ctx, p, fmt.Sprintf(":thumbsup: Approved by %s (%d of %d).", render.Mention(user), res.Count, e.cfg.Policy.Required))
-	e.refreshMessage(ctx, p, all)
 	if res.Complete {
 		// Activation should follow at once when the check already passed, not at
-		// the next slow poll: make the promotion due now.
+		// the next slow poll: make the promotion due now — before the posts
+		// below, which wait for Slack.
 		if err := e.store.Poke(ctx, promoItem(id)); err != nil {
 			e.log.Warn("poke after approval", "promotion", id, "err", err)
 		}
 		e.nudge()
 	}
+	e.audit(ctx, p, user, "approve", fmt.Sprintf("%d of %d", res.Count, e.cfg.Policy.Required))
+	_ = e.threadNote(ctx, p, fmt.Sprintf(":thumbsup: Approved by %s (%d of %d).", render.Mention(user), res.Count, e.cfg.Policy.Required))
+	_ = e.refreshMessage(ctx, p, all)
 	return res, nil
 }
 

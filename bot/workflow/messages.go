@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/atomsbot/atomsbot/bot/render"
@@ -126,29 +127,50 @@ func (e *Engine) patchAnyState(ctx context.Context, p state.Promotion, patch sta
 }
 
 // refreshMessage re-renders the approval message from the stored state.
-func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approvals []state.Approval) {
+//
+// Refreshes run concurrently (the approval handler, the poller, other
+// replicas) and may reach Slack out of order, so after each update the state
+// is read again and, if it moved on, rendered again: whichever update lands
+// last is followed by one showing the state as it is.
+func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approvals []state.Approval) error {
 	if cur, all, err := e.store.PromotionWithApprovals(ctx, p.ID); err == nil {
 		p, approvals = cur, all
 	}
 	if p.MessageTS == "" {
-		return
+		return nil
 	}
 	var sd storedDiff
 	if b, err := e.store.Blob(ctx, diffBlobKey(p.ID)); err == nil {
 		_ = json.Unmarshal(b, &sd)
 	}
-	if err := e.slack.Update(ctx, p.Channel, p.MessageTS, render.Approval(e.view(p, approvals, sd.Blocks.BlockSet, sd.Note))); err != nil {
-		e.log.Warn("update approval message", "promotion", p.ID, "err", err)
+	shown := e.view(p, approvals, sd.Blocks.BlockSet, sd.Note)
+	for range 3 {
+		if err := e.slack.Update(ctx, p.Channel, p.MessageTS, render.Approval(shown)); err != nil {
+			e.log.Warn("update approval message", "promotion", p.ID, "err", err)
+			return fmt.Errorf("update approval message: %w", err)
+		}
+		cur, all, err := e.store.PromotionWithApprovals(ctx, p.ID)
+		if err != nil {
+			return nil
+		}
+		now := e.view(cur, all, sd.Blocks.BlockSet, sd.Note)
+		if reflect.DeepEqual(now, shown) {
+			return nil
+		}
+		p, shown = cur, now
 	}
+	return nil
 }
 
 // threadNote replies in the approval message's thread (or, when there is no
 // approval message, posts in the channel so the news is not lost).
-func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) {
+func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) error {
 	m := render.Note(mrkdwn)
 	if _, err := e.slack.Post(ctx, p.Channel, p.MessageTS, m); err != nil {
 		e.log.Warn("thread note", "promotion", p.ID, "err", err)
+		return fmt.Errorf("thread note: %w", err)
 	}
+	return nil
 }
 
 func endNote(p state.Promotion) string {
@@ -174,7 +196,9 @@ func endNote(p state.Promotion) string {
 	return fmt.Sprintf("Promotion of %s is %s%s.", name, p.State, detail)
 }
 
-// end moves p to a final state, then updates the message and the thread.
+// end moves p to a final state, then updates the message and the thread
+// (closeOut). The promotion it returns has Announced unset when those posts
+// failed: finish makes them later.
 func (e *Engine) end(ctx context.Context, p state.Promotion, to state.PromotionState, reason, by string) (state.Promotion, error) {
 	np, err := e.store.Transition(ctx, p.ID, p.State, to, state.Patch{Reason: &reason, EndedBy: &by})
 	if err != nil {
@@ -186,9 +210,77 @@ func (e *Engine) end(ctx context.Context, p state.Promotion, to state.PromotionS
 		actor = "atomsbot"
 	}
 	e.audit(ctx, np, actor, string(to), reason)
-	e.refreshMessage(ctx, np, nil)
-	e.threadNote(ctx, np, endNote(np))
+	if cp, err := e.closeOut(ctx, np); err == nil {
+		np = cp
+	} else {
+		e.log.Warn("final notes; retried by the poller", "promotion", np.ID, "err", err)
+	}
 	return np, nil
+}
+
+// closeOut gives an ended promotion its final look and its note in the
+// thread, once: under the news guard, after re-reading Announced, which it
+// then sets. A Slack failure leaves Announced unset for finish to retry.
+func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promotion, error) {
+	release, err := e.exclusive(ctx, newsGuard(p.ID))
+	if err != nil {
+		return p, err
+	}
+	defer release()
+	cur, err := e.store.Promotion(ctx, p.ID)
+	if err != nil {
+		return p, fmt.Errorf("re-read before the final notes: %w", err)
+	}
+	if cur.Announced {
+		return cur, nil
+	}
+	if err := e.refreshMessage(ctx, cur, nil); err != nil {
+		return cur, err
+	}
+	if err := e.threadNote(ctx, cur, endNote(cur)); err != nil {
+		return cur, err
+	}
+	done := true
+	np, err := e.store.Update(ctx, cur.ID, cur.State, state.Patch{Announced: &done})
+	if err != nil {
+		return cur, fmt.Errorf("record final notes: %w", err)
+	}
+	return np, nil
+}
+
+// ended says when to look again at a promotion end just ended: never, unless
+// its final notes could not be posted yet.
+func (e *Engine) ended(p state.Promotion, err error) (time.Time, error) {
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !p.Announced {
+		return e.now().Add(5 * e.cfg.PollInterval), nil
+	}
+	return time.Time{}, nil
+}
+
+// newsGuard names the lock under which a promotion's final news (the "is
+// live" announcement or the end note) is posted.
+func newsGuard(id string) string { return "news:" + id }
+
+// exclusive takes the lock name for this call alone, on Redis's clock, for at
+// most a lease; release gives it back. It fails when someone else holds it.
+//
+// The lease alone does not keep two runs of one promotion apart where a post
+// or a publish cannot be taken back: a replica whose clock is off by more than
+// the lease, or one paused past it, and the front door (which works outside
+// any lease) can overlap with the lease holder.
+func (e *Engine) exclusive(ctx context.Context, name string) (release func(), err error) {
+	owner := e.cfg.Owner + "/" + randomID(4)
+	ok, holder, err := e.store.AcquireLock(ctx, name, owner, e.cfg.Lease)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s is held by %s", name, holder)
+	}
+	return func() { _, _ = e.store.ReleaseLock(context.WithoutCancel(ctx), name, owner) }, nil
 }
 
 func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, detail string) {

@@ -49,11 +49,12 @@ func (e *Engine) PollOnce(ctx context.Context) (int, error) {
 	batch := max(1, int(e.cfg.RPS*e.cfg.Lease.Seconds()/4))
 	total := 0
 	for ctx.Err() == nil {
+		leaseEnd := e.now().Add(e.cfg.Lease) // no later than the leases Claim grants
 		claims, err := e.store.Claim(ctx, e.cfg.Owner, batch, e.cfg.Lease)
 		if err != nil {
 			return total, fmt.Errorf("claim: %w", err)
 		}
-		e.process(ctx, claims)
+		e.process(ctx, claims, leaseEnd)
 		total += len(claims)
 		if len(claims) < batch {
 			break
@@ -62,12 +63,24 @@ func (e *Engine) PollOnce(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-func (e *Engine) process(ctx context.Context, claims []state.Claim) {
+// process runs the claimed items on the workers. An item whose lease would
+// end before its step could time out is not started: when the items ahead
+// were slow, its lease may have lapsed and another replica may be running it
+// already. It is released instead, so a fresh claim takes it at once.
+func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd time.Time) {
 	queue := make(chan state.Claim)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var unstarted []string
 	for range min(workers, len(claims)) {
 		wg.Go(func() {
 			for c := range queue {
+				if leaseEnd.Sub(e.now()) < e.stepTimeout() {
+					mu.Lock()
+					unstarted = append(unstarted, c.Item)
+					mu.Unlock()
+					continue
+				}
 				if e.metrics != nil {
 					e.metrics.ObservePollLag(e.now().Sub(c.Due))
 				}
@@ -75,10 +88,11 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim) {
 			}
 		})
 	}
-	var unstarted []string
 	for _, c := range claims {
 		if ctx.Err() != nil {
+			mu.Lock()
 			unstarted = append(unstarted, c.Item)
+			mu.Unlock()
 			continue
 		}
 		queue <- c
@@ -95,7 +109,7 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim) {
 // runItem runs one step of a leased item and reschedules or completes it.
 // A shutdown does not cut a step short: it runs to its own timeout.
 func (e *Engine) runItem(ctx context.Context, item string, first bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.stepTimeout())
 	defer cancel()
 	next, err := e.step(ctx, item, first)
 	if err != nil {
@@ -113,6 +127,10 @@ func (e *Engine) runItem(ctx context.Context, item string, first bool) {
 		e.log.Warn("reschedule", "item", item, "err", err)
 	}
 }
+
+// stepTimeout bounds one step so that it ends well within the lease it was
+// started under.
+func (e *Engine) stepTimeout() time.Duration { return min(stepTimeout, e.cfg.Lease/2) }
 
 // step advances an item and says when to look again (zero: never).
 func (e *Engine) step(ctx context.Context, item string, first bool) (time.Time, error) {
@@ -136,20 +154,22 @@ func (e *Engine) stepPromotion(ctx context.Context, id string, first bool) (time
 	if p.State.Done() {
 		return e.finish(ctx, p)
 	}
-	if (p.State == state.Requested || p.State == state.Published) && !e.now().Before(e.expiry(p)) {
-		_, err := e.end(ctx, p, state.Expired, fmt.Sprintf("not approved within %s", e.cfg.Policy.TTL), "")
-		return time.Time{}, err
+	if e.expired(p, approvals) {
+		return e.ended(e.end(ctx, p, state.Expired, fmt.Sprintf("not approved within %s", e.cfg.Policy.TTL), ""))
 	}
 	switch p.State {
 	case state.Requested:
 		np, err := e.publish(ctx, p, first)
-		if err != nil {
+		switch {
+		case err != nil:
 			return e.now().Add(ambiguousRetry), err
+		case np.State == state.Published:
+			return e.stepPublished(ctx, np, approvals)
+		case np.State.Terminal():
+			return e.ended(np, nil)
 		}
-		if np.State != state.Published {
-			return time.Time{}, nil
-		}
-		return e.stepPublished(ctx, np, approvals)
+		// Moved on by another run meanwhile: take it from its new state.
+		return e.soon(), nil
 	case state.Published:
 		return e.stepPublished(ctx, p, approvals)
 	case state.Activating:
@@ -171,8 +191,7 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 	detail, err := e.atoms.GetVersion(ctx, p.AgentID, p.VersionID)
 	if err != nil {
 		if errors.Is(err, atoms.ErrNotFound) {
-			_, eerr := e.end(ctx, p, state.Failed, "the published version is gone from Atoms", "")
-			return time.Time{}, eerr
+			return e.ended(e.end(ctx, p, state.Failed, "the published version is gone from Atoms", ""))
 		}
 		return e.soon(), fmt.Errorf("read security check: %w", err)
 	}
@@ -184,20 +203,18 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 		if v.SecurityCheck.Reason != "" {
 			reason += ": " + v.SecurityCheck.Reason
 		}
-		_, err := e.end(ctx, p, state.Failed, reason, "")
-		return time.Time{}, err
+		return e.ended(e.end(ctx, p, state.Failed, reason, ""))
 	case atoms.CheckOK:
 		if state.CountFor(approvals, p.VersionID) >= e.cfg.Policy.Required {
 			return e.activate(ctx, p)
 		}
-		return earliest(e.now().Add(approvalRecheck), e.expiry(p)), nil
+		return e.nextLook(p, e.now().Add(approvalRecheck)), nil
 	}
 	waited := e.now().Sub(p.PublishedAt)
 	if waited >= e.cfg.CheckTimeout {
-		_, err := e.end(ctx, p, state.Failed, fmt.Sprintf("the security check did not finish within %s", e.cfg.CheckTimeout), "")
-		return time.Time{}, err
+		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("the security check did not finish within %s", e.cfg.CheckTimeout), ""))
 	}
-	return earliest(e.now().Add(e.checkDelay(waited)), e.expiry(p)), nil
+	return e.nextLook(p, e.now().Add(e.checkDelay(waited))), nil
 }
 
 // noteCheck records a changed security-check status and tells the thread.
@@ -221,10 +238,10 @@ func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, v atoms.Versi
 		return p
 	}
 	if passed {
-		e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.VersionName(np.VersionNumber)+" passed.")
+		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.VersionName(np.VersionNumber)+" passed.")
 	}
 	if v.Outcome() != atoms.CheckBad { // a failure is refreshed by end()
-		e.refreshMessage(ctx, np, nil)
+		_ = e.refreshMessage(ctx, np, nil)
 	}
 	return np
 }
@@ -240,6 +257,30 @@ func (e *Engine) checkDelay(waited time.Duration) time.Duration {
 }
 
 func (e *Engine) expiry(p state.Promotion) time.Time { return p.CreatedAt.Add(e.cfg.Policy.TTL) }
+
+// expired reports whether p ran out of time for approval. A promotion whose
+// approvals were all in before the deadline does not expire because the
+// poller looked a moment late: what remains (the check, activation) has its
+// own bounds. Approve refuses approvals after the deadline.
+func (e *Engine) expired(p state.Promotion, approvals []state.Approval) bool {
+	if p.State != state.Requested && p.State != state.Published {
+		return false
+	}
+	if e.now().Before(e.expiry(p)) {
+		return false
+	}
+	return p.State != state.Published || state.CountFor(approvals, p.VersionID) < e.cfg.Policy.Required
+}
+
+// nextLook is at, or the expiry when that comes first. Past the expiry (an
+// approved promotion waiting for its check) it is at: the expiry would make
+// the item due again at once, on every poll.
+func (e *Engine) nextLook(p state.Promotion, at time.Time) time.Time {
+	if exp := e.expiry(p); exp.After(e.now()) {
+		return earliest(at, exp)
+	}
+	return at
+}
 
 func earliest(a, b time.Time) time.Time {
 	if b.Before(a) {

@@ -88,7 +88,7 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promo
 		return state.Promotion{}, refused("%s is already the active version of %s.", render.VersionName(v.VersionNumber), render.Escape(req.Agent.Name))
 	}
 	if v.Status != "" && v.Status != atoms.StatusPublished {
-		return state.Promotion{}, refused("%s is %s, not a published version.", render.VersionName(v.VersionNumber), v.Status)
+		return state.Promotion{}, refused("%s is %s, not a published version.", render.VersionName(v.VersionNumber), render.Escape(v.Status))
 	}
 	detail, err := e.atoms.GetVersion(ctx, req.Agent.ID, v.ID)
 	if err != nil {
@@ -162,7 +162,25 @@ func publishMarker(p state.Promotion) string {
 // publish publishes the draft exactly once. first means no attempt was made
 // before (the promotion was just created); otherwise an earlier attempt may
 // have succeeded without us hearing the answer, so look before publishing.
+//
+// Like the announcement it runs under a guard (exclusive), not only under the
+// lease: a replica whose clock is ahead by more than the lease would otherwise
+// publish alongside the creator (and fail the promotion on finding the draft
+// gone). It returns the promotion as stored when another run moved it on.
 func (e *Engine) publish(ctx context.Context, p state.Promotion, first bool) (state.Promotion, error) {
+	release, err := e.exclusive(ctx, "publishing:"+p.ID)
+	if err != nil {
+		return p, err
+	}
+	defer release()
+	cur, err := e.store.Promotion(ctx, p.ID)
+	if err != nil {
+		return p, fmt.Errorf("re-read before publishing: %w", err)
+	}
+	if cur.State != state.Requested {
+		return cur, nil
+	}
+	p = cur
 	if !first {
 		v, err := e.findPublished(ctx, p)
 		if err != nil {

@@ -84,13 +84,29 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if err != nil {
 		return next, err
 	}
+	// The activation's claim below has one owner for every replica (so a
+	// failed post is retried anywhere); the guard keeps two replicas that
+	// both think they hold this item from posting side by side.
+	release, err := e.exclusive(ctx, "watch-news:"+agentID)
+	if err != nil {
+		return next, err
+	}
+	defer release()
+	if latest, err := e.store.SeenVersion(ctx, agentID); err != nil || latest != seen {
+		return next, err // handled meanwhile
+	}
 	key := announceKey(agentID, cur, detail.Version.ActivatedAt, seen)
 	ok, _, err := e.store.AcquireLock(ctx, key, "watch:"+agentID, announceTTL)
 	if err != nil {
 		return next, err
 	}
 	if ok {
-		e.announceExternal(ctx, agent, detail.Version, seen, watchers)
+		// Nothing is recorded as seen until a channel took the post: the
+		// claim's owner is the same for every replica, so a later look
+		// (here or elsewhere) retries it.
+		if err := e.announceExternal(ctx, agent, detail.Version, seen, watchers); err != nil {
+			return next, err
+		}
 	}
 	if _, err := e.store.SetSeenVersion(ctx, agentID, seen, cur); err != nil {
 		return next, err
@@ -110,8 +126,9 @@ func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) b
 }
 
 // announceExternal posts the one "is live" message for an activation made
-// outside atomsbot to the first watching channel, and a note to the others.
-func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v atoms.Version, previous string, watchers []state.Watch) {
+// outside atomsbot to the first watching channel that takes it, and a note to
+// the others. It fails when no channel took the "is live" post.
+func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v atoms.Version, previous string, watchers []state.Watch) error {
 	var diff []render.Message
 	if d, err := e.atoms.DiffVersions(ctx, agent.ID, previous, v.ID); err == nil {
 		diff = render.Diff(fmt.Sprintf("Changes in %s %s", agent.Name, render.VersionName(v.VersionNumber)), *d,
@@ -123,25 +140,32 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 		AgentName: agent.Name, VersionNumber: v.VersionNumber, Label: v.Label,
 		ActivatedBy: firstNonEmpty(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
 	}
-	for i, w := range watchers {
+	announced := false
+	for _, w := range watchers {
 		post := e.slack.Post
-		if i == 0 {
+		primary := !announced
+		if primary {
 			post = func(ctx context.Context, channel, _ string, m render.Message) (string, error) {
 				return e.slack.Announce(ctx, channel, m)
 			}
 		}
-		ts, err := post(ctx, w.Channel, "", render.ExternalLive(lv, i == 0, diff))
+		ts, err := post(ctx, w.Channel, "", render.ExternalLive(lv, primary, diff))
 		if err != nil {
 			e.log.Warn("watch announcement", "agent", agent.ID, "channel", w.Channel, "err", err)
 			continue
 		}
+		announced = true
 		for _, page := range diff[min(1, len(diff)):] {
 			if _, err := e.slack.Post(ctx, w.Channel, ts, page); err != nil {
 				break
 			}
 		}
 	}
+	if !announced {
+		return fmt.Errorf("announce %s of %s: no watching channel took the post", render.VersionName(v.VersionNumber), agent.ID)
+	}
 	e.auditAgent(ctx, agent.ID, firstNonEmpty(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", render.VersionName(v.VersionNumber))
+	return nil
 }
 
 func (e *Engine) auditAgent(ctx context.Context, agentID, actor, action, detail string) {

@@ -129,7 +129,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout,
 		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics,
 	})
-	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout)
+	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))
 	a.handler = bot.NewHandler(ac, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})
 	var h http.Handler = bot.NewServer(a.handler, bot.ServerOptions{
 		Verifier: bot.NewVerifier(cfg.SigningSecret, o.Now), Logger: a.log, Metrics: a.metrics,

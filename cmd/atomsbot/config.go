@@ -62,11 +62,12 @@ type Config struct {
 // SocketMode reports whether Slack is reached over Socket Mode.
 func (c Config) SocketMode() bool { return c.AppToken != "" }
 
-// Secrets returns every secret value of c (tokens, keys, the Redis
-// password), for the log redactor.
+// Secrets returns every secret value of c (tokens, keys, URL
+// passwords), for the log redactor.
 func (c Config) Secrets() []string {
 	var out []string
-	for _, s := range []string{c.SigningSecret, c.BotToken, c.AppToken, c.APIKey, redisPassword(c.RedisURL)} {
+	for _, s := range []string{c.SigningSecret, c.BotToken, c.AppToken, c.APIKey,
+		urlPassword(c.RedisURL), urlPassword(c.SlackAPIURL), urlPassword(c.AtomsBaseURL)} {
 		if s != "" {
 			out = append(out, s)
 		}
@@ -74,7 +75,9 @@ func (c Config) Secrets() []string {
 	return out
 }
 
-func redisPassword(raw string) string {
+// urlPassword is the password of a URL's user info (Redis's, or a proxy's
+// basic auth in an API URL), "" when there is none.
+func urlPassword(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
 		return ""
@@ -97,7 +100,7 @@ func (c Config) String() string {
 		redis = redactURL(c.RedisURL)
 	}
 	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s signing_secret=%s bot_token=%s app_token=%s api_key=%s",
-		c.ListenAddr, c.SocketMode(), c.SlackAPIURL, c.AtomsBaseURL, c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
+		c.ListenAddr, c.SocketMode(), redactURL(c.SlackAPIURL), redactURL(c.AtomsBaseURL), c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
 		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout,
 		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), set(c.APIKey))
 }
@@ -108,15 +111,17 @@ func (c Config) GoString() string { return "Config{" + c.String() + "}" }
 // LogValue implements slog.LogValuer with the same redaction as String.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// redactURL drops the user info of a URL (a Redis password lives there).
+// redactURL drops the user info of a URL (a Redis password, or a proxy's,
+// lives there).
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable)"
 	}
-	if u.User != nil {
-		u.User = url.User("redacted")
+	if u.User == nil {
+		return raw // unchanged: String() would re-encode it
 	}
+	u.User = url.User("redacted")
 	return u.String()
 }
 

@@ -1,0 +1,109 @@
+package bot
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/atomsbot/atomsbot/bot/slackfake"
+)
+
+// Slack never delivers a slash command twice (it does not retry them), and
+// every real invocation has its own trigger_id. A client that reuses one —
+// Slack's documented example body has a fixed trigger_id, and test harnesses
+// copy it — must still get every command answered: each is a new request,
+// not a replay to drop in silence.
+func TestReviewCommandsWithReusedTriggerIDAllRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b)
+		const trigger = "1234567890123.1234567890123.0123456789abcdef0123456789abcdef"
+		sharedURL := h.slack.NewResponseURLFor(slackfake.ResponseTarget{Channel: testChannel, User: alice})
+		body := func(text, responseURL string) string {
+			return url.Values{
+				"token": {"ignored"}, "team_id": {"T1"}, "channel_id": {testChannel}, "user_id": {alice},
+				"user_name": {"alice"}, "command": {"/atoms"}, "text": {text}, "api_app_id": {"A1"},
+				"response_url": {responseURL}, "trigger_id": {trigger},
+			}.Encode()
+		}
+		tests := []struct {
+			name        string
+			responseURL func() string
+		}{
+			{"a response_url per command", func() string {
+				return h.slack.NewResponseURLFor(slackfake.ResponseTarget{Channel: testChannel, User: alice})
+			}},
+			{"identical requests", func() string { return sharedURL }},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for i := range 2 {
+					before := len(h.ephemeralTo(alice))
+					rec := h.bot.post("/slack/commands", body("status "+demoAgent, tt.responseURL()))
+					if rec.Code != 200 {
+						t.Fatalf("command %d: status %d", i+1, rec.Code)
+					}
+					got := h.ephemeralTo(alice)
+					if len(got) != before+1 || !strings.Contains(got[len(got)-1], demoAgent) {
+						t.Fatalf("command %d was not answered (replies before %d, after %d):%s", i+1, before, len(got), h.dump())
+					}
+				}
+			})
+		}
+	})
+}
+
+// The edit form is identified by its private_metadata (a random session id)
+// and its user. A submission without view.id, or from a client that reuses
+// view ids and hashes across forms, is still a submission of that form: it
+// is saved and answered with an empty 200, and one form's save never
+// swallows another's.
+func TestReviewEditSubmissionWithoutViewID(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b)
+		a := h.agent(demoAgent)
+		for i, msg := range []string{"First form's greeting.", "Second form's greeting."} {
+			f := h.openEdit(alice, demoAgent)
+			draftID, _ := h.newestDraft(a.ID)
+			rec := h.submitView(alice, f, map[string]string{"firstMessage": msg}, func(v map[string]any) {
+				delete(v, "id")
+				v["hash"] = "1700000010.AbCdEf12" // the same for both forms
+			})
+			if rec.Code != 200 || rec.Body.Len() != 0 {
+				t.Fatalf("form %d: ack %d %s (want an empty 200)", i+1, rec.Code, rec.Body)
+			}
+			if cfg, _ := h.sim.Config(a.ID, draftID); cfg["firstMessage"] != msg {
+				t.Errorf("form %d: draft firstMessage = %v, want %q", i+1, cfg["firstMessage"], msg)
+			}
+		}
+		if n := len(h.patches()); n != 2 {
+			t.Errorf("%d PATCHes, want one per form", n)
+		}
+	})
+}
+
+// submitView is submit with the view object adjusted by mod before sending.
+func (h *harness) submitView(user string, f editForm, values map[string]string, mod func(view map[string]any)) *httptest.ResponseRecorder {
+	h.t.Helper()
+	state := map[string]any{}
+	for _, id := range f.blockIDs {
+		v, ok := values[id]
+		if !ok {
+			v = f.values[id]
+		}
+		if id == "slmModel" {
+			state[id] = map[string]any{inputAction: map[string]any{"type": "static_select",
+				"selected_option": map[string]any{"value": v, "text": map[string]any{"type": "plain_text", "text": v}}}}
+			continue
+		}
+		state[id] = map[string]any{inputAction: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	cur, _ := h.state().FindView(f.view.ID)
+	view := map[string]any{"id": f.view.ID, "type": "modal", "callback_id": EditCallbackID, "private_metadata": f.meta,
+		"hash": cur.Hash, "state": map[string]any{"values": state}}
+	mod(view)
+	return h.bot.interact(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": user}, "team": map[string]any{"id": "T1"},
+		"trigger_id": h.slack.IssueTrigger(user), "view": view,
+	})
+}
