@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,7 +60,7 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 		if d, err = h.atoms.DiffDraft(ctx, agent.ID, draft.DraftID, agent.ActiveVersionID); err != nil {
 			return reply{}, err
 		}
-		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, displayDraft(draft))
+		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, cmp.Or(draft.DraftName, draft.DraftID))
 	}
 	return diffReply(agent.Name, title, *d), nil
 }
@@ -85,13 +86,6 @@ func fileSafe(s string) string {
 		s = "agent"
 	}
 	return s
-}
-
-func displayDraft(d atoms.Version) string {
-	if d.DraftName != "" {
-		return d.DraftName
-	}
-	return d.DraftID
 }
 
 func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 	if a.ActionID != render.ActionApprove && a.ActionID != render.ActionReject {
 		return Ack{}
 	}
-	channel := firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
+	channel := cmp.Or(ic.Container.ChannelID, ic.Channel.ID)
 	user := ic.User.ID
 	promotionID, versionID, ok := render.ParseButtonValue(a.Value)
 	if !ok {
@@ -204,7 +205,7 @@ func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values m
 		return
 	}
 	say := func(m string) { h.tell(ctx, sess.Channel, user, m) }
-	draft := render.Escape(firstNonEmpty(sess.DraftName, sess.DraftID))
+	draft := render.Escape(cmp.Or(sess.DraftName, sess.DraftID))
 	changed := changedValues(sess.Original, values)
 	if len(changed) == 0 {
 		say("No changes to save in draft “" + draft + "”.")
@@ -312,7 +313,7 @@ func (h *Handler) announceEdit(ctx context.Context, sess state.EditSession, user
 	}
 	sort.Strings(names)
 	head := render.Note(fmt.Sprintf(":pencil2: %s edited draft “%s” of *%s* (%s).", render.Mention(user),
-		render.Escape(firstNonEmpty(sess.DraftName, sess.DraftID)), render.Escape(sess.AgentName), strings.Join(names, ", ")))
+		render.Escape(cmp.Or(sess.DraftName, sess.DraftID)), render.Escape(sess.AgentName), strings.Join(names, ", ")))
 	pages := []render.Message{head}
 	var file *fileReply
 	if d, err := h.atoms.DiffDraft(ctx, sess.AgentID, sess.DraftID, activeID); err == nil {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -97,7 +98,7 @@ func (h *Handler) loadEdit(ctx context.Context, sc slack.SlashCommand, c command
 		if agent.ActiveVersionID == "" {
 			return slack.ModalViewRequest{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to fork a draft from."}
 		}
-		name := truncate(fmt.Sprintf("edit by %s %s", firstNonEmpty(sc.UserName, sc.UserID), h.now().UTC().Format("2006-01-02 15:04")), 100)
+		name := render.Truncate(fmt.Sprintf("edit by %s %s", cmp.Or(sc.UserName, sc.UserID), h.now().UTC().Format("2006-01-02 15:04")), 100, "…")
 		d, err := h.atoms.CreateDraft(ctx, agent.ID, atoms.CreateDraftRequest{SourceVersionID: agent.ActiveVersionID, DraftName: name})
 		if err != nil {
 			return slack.ModalViewRequest{}, err
@@ -157,7 +158,7 @@ func plain(s string) *slack.TextBlockObject {
 
 // editView is the form, pre-filled with the draft's current values.
 func editView(sess state.EditSession, values map[string]string, forked bool) slack.ModalViewRequest {
-	about := fmt.Sprintf("*%s* · draft “%s” · revision %d", render.Escape(sess.AgentName), render.Escape(firstNonEmpty(sess.DraftName, sess.DraftID)), sess.Revision)
+	about := fmt.Sprintf("*%s* · draft “%s” · revision %d", render.Escape(sess.AgentName), render.Escape(cmp.Or(sess.DraftName, sess.DraftID)), sess.Revision)
 	if forked {
 		about += "\n_A new draft was forked from the active version for this edit._"
 	}
@@ -299,20 +300,4 @@ func patchFor(changed map[string]string, workflowType string, current *atoms.Res
 		}
 	}
 	return p
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -167,7 +168,7 @@ func (s *SocketMode) onInteraction(evt *socketmode.Event) {
 			s.ack(ctx, e, Ack{}, nil)
 			return
 		}
-		e.user, e.channel = ic.User.ID, firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
+		e.user, e.channel = ic.User.ID, cmp.Or(ic.Container.ChannelID, ic.Channel.ID)
 		s.ack(ctx, e, s.interaction(ctx, ic), func(ctx context.Context, a Ack) error {
 			return s.deliver(ctx, a, e.channel, e.user, &ic)
 		})

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func Status(v StatusView) Message {
 		if !v.Active.ActivatedAt.IsZero() {
 			fmt.Fprintf(&b, " since %s", slackDate(v.Active.ActivatedAt))
 		}
-		if who := firstOf(v.Active.ActivatedByName, v.Active.ActivatedBy); who != "" {
+		if who := cmp.Or(v.Active.ActivatedByName, v.Active.ActivatedBy); who != "" {
 			fmt.Fprintf(&b, " by %s", Escape(who))
 		}
 		b.WriteString("\n")
@@ -96,7 +97,7 @@ func Status(v StatusView) Message {
 	if len(v.Drafts) > 0 {
 		names := make([]string, 0, len(v.Drafts))
 		for _, d := range v.Drafts[:min(len(v.Drafts), 10)] {
-			names = append(names, Escape(firstOf(d.DraftName, d.DraftID)))
+			names = append(names, Escape(cmp.Or(d.DraftName, d.DraftID)))
 		}
 		b.WriteString(" (" + strings.Join(names, ", ") + ")")
 	}
@@ -137,7 +138,7 @@ func Versions(agent atoms.Agent, versions []atoms.Version, total int) Message {
 			status = v.SecurityCheck.Status
 		}
 		fmt.Fprintf(&b, " · check %s", CheckBadge(status, ""))
-		if who := firstOf(v.PublishedByName, v.PublishedBy); who != "" {
+		if who := cmp.Or(v.PublishedByName, v.PublishedBy); who != "" {
 			fmt.Fprintf(&b, " · by %s", Escape(who))
 		}
 		if !v.PublishedAt.IsZero() {
@@ -160,7 +161,7 @@ func Drafts(agent atoms.Agent, drafts []atoms.Version, sourceNumbers map[string]
 	lines := make([]string, 0, len(drafts))
 	for _, d := range drafts[:min(len(drafts), maxListed)] {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Escape(firstOf(d.DraftName, "(unnamed)")), Escape(d.DraftID), d.DraftRevision)
+		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Escape(cmp.Or(d.DraftName, "(unnamed)")), Escape(d.DraftID), d.DraftRevision)
 		if n, ok := sourceNumbers[d.SourceVersionID]; ok {
 			fmt.Fprintf(&b, " · from %s", versionName(n))
 		} else if d.SourceVersionID != "" {
@@ -226,15 +227,6 @@ func quoted(label string) string {
 		return ""
 	}
 	return " “" + Escape(Truncate(label, 200, "…")) + "”"
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func stripMarks(s string) string { return strings.ReplaceAll(s, "*", "") }

@@ -1,12 +1,12 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/bot/render"
@@ -61,7 +61,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 		if who == "" {
 			who = req.Requester
 		}
-		label = fmt.Sprintf("%s (promoted by %s via atomsbot)", displayDraft(req.Draft), who)
+		label = fmt.Sprintf("%s (promoted by %s via atomsbot)", cmp.Or(req.Draft.DraftName, req.Draft.DraftID), who)
 	}
 	p := state.Promotion{
 		ID:                NewPromotionID(),
@@ -73,7 +73,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 		Kind:              state.KindPromote,
 		Requester:         req.Requester,
 		Channel:           req.Channel,
-		Label:             truncateRunes(label, 200),
+		Label:             render.Truncate(label, 200, "…"),
 		State:             state.Requested,
 		CreatedAt:         e.now(),
 	}
@@ -112,7 +112,7 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promo
 		Kind:              state.KindRollback,
 		Requester:         req.Requester,
 		Channel:           req.Channel,
-		Label:             truncateRunes(v.Label, 200),
+		Label:             render.Truncate(v.Label, 200, "…"),
 		State:             state.Published,
 		CheckStatus:       atoms.CheckPassed,
 		CreatedAt:         now,
@@ -245,21 +245,6 @@ func (e *Engine) markPublished(ctx context.Context, p state.Promotion, v atoms.V
 	e.transitioned(np)
 	e.audit(ctx, np, np.Requester, "published", render.VersionName(v.VersionNumber))
 	return np, nil
-}
-
-func displayDraft(d atoms.Version) string {
-	if d.DraftName != "" {
-		return d.DraftName
-	}
-	return d.DraftID
-}
-
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
 
 // userMessage explains an Atoms error in plain words (never with secrets: the

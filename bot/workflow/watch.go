@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -138,7 +139,7 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 	}
 	lv := render.ExternalLiveView{
 		AgentName: agent.Name, VersionNumber: v.VersionNumber, Label: v.Label,
-		ActivatedBy: firstNonEmpty(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
+		ActivatedBy: cmp.Or(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
 	}
 	announced := false
 	for _, w := range watchers {
@@ -164,7 +165,7 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 	if !announced {
 		return fmt.Errorf("announce %s of %s: no watching channel took the post", render.VersionName(v.VersionNumber), agent.ID)
 	}
-	e.auditAgent(ctx, agent.ID, firstNonEmpty(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", render.VersionName(v.VersionNumber))
+	e.auditAgent(ctx, agent.ID, cmp.Or(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", render.VersionName(v.VersionNumber))
 	return nil
 }
 
@@ -172,13 +173,4 @@ func (e *Engine) auditAgent(ctx context.Context, agentID, actor, action, detail 
 	if err := e.store.Audit(ctx, state.AuditEntry{AgentID: agentID, Actor: actor, Action: action, Detail: detail, At: e.now()}); err != nil {
 		e.log.Warn("audit", "agent", agentID, "err", err)
 	}
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
