@@ -60,7 +60,7 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	case err != nil && transient(err):
 		return e.now().Add(2 * e.cfg.PollInterval), fmt.Errorf("activate: %w", err)
 	case err != nil:
-		return e.ended(e.end(ctx, p, state.Failed, "activation refused: "+userMessage(err), ""))
+		return e.ended(e.end(ctx, p, state.Failed, "activation refused: "+UserMessage(err), ""))
 	}
 
 	agent, err := e.atoms.GetAgent(ctx, p.AgentID, atoms.GetAgentOptions{})

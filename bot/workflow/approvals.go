@@ -84,7 +84,7 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 		// Activation should follow at once when the check already passed, not at
 		// the next slow poll: make the promotion due now — before the posts
 		// below, which wait for Slack.
-		if err := e.store.Poke(ctx, promoItem(id)); err != nil {
+		if err := e.store.Poke(ctx, state.PromotionItem(id)); err != nil {
 			e.log.Warn("poke after approval", "promotion", id, "err", err)
 		}
 		e.nudge()
@@ -150,7 +150,7 @@ func (e *Engine) endByUser(ctx context.Context, p state.Promotion, to state.Prom
 	}
 	if err == nil {
 		// The due item only needs completing now; let the poller see it soon.
-		_ = e.store.Poke(ctx, promoItem(p.ID))
+		_ = e.store.Poke(ctx, state.PromotionItem(p.ID))
 	}
 	return np, err
 }

@@ -137,8 +137,8 @@ func (e *Engine) transitioned(p state.Promotion) {
 	}
 }
 
-// Due-queue items.
-func promoItem(id string) string      { return "p:" + id }
+// watchItem is the due-queue item of a watched agent (promotions use
+// state.PromotionItem).
 func watchItem(agentID string) string { return "w:" + agentID }
 
 func randomID(n int) string {

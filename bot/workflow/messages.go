@@ -103,7 +103,7 @@ func (e *Engine) diffPages(ctx context.Context, p state.Promotion) []render.Mess
 	if err != nil {
 		e.log.Warn("diff for approval message", "promotion", p.ID, "err", err)
 		return []render.Message{{Text: "Diff unavailable", Blocks: []slack.Block{
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "_The diff could not be loaded: "+render.Escape(userMessage(err))+"_", false, false), nil, nil),
+			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "_The diff could not be loaded: "+render.Escape(UserMessage(err))+"_", false, false), nil, nil),
 		}}}
 	}
 	return render.Diff(title, *d, render.DiffOptions{Budget: approvalDiffBudget, MaxPages: maxDiffPages, ReserveBlocks: 8})

@@ -139,7 +139,7 @@ func (e *Engine) start(ctx context.Context, p state.Promotion) (state.Promotion,
 	}
 	e.transitioned(created)
 	e.audit(ctx, created, created.Requester, string(created.Kind), created.Label)
-	e.runItem(ctx, promoItem(created.ID), true)
+	e.runItem(ctx, state.PromotionItem(created.ID), true)
 	if latest, err := e.store.Promotion(ctx, created.ID); err == nil {
 		return latest, nil
 	}
@@ -208,7 +208,7 @@ func (e *Engine) publish(ctx context.Context, p state.Promotion, first bool) (st
 		}
 		return p, fmt.Errorf("publish of %s: %w", p.DraftID, err)
 	}
-	return e.end(ctx, p, state.Failed, "publishing failed: "+userMessage(err), "")
+	return e.end(ctx, p, state.Failed, "publishing failed: "+UserMessage(err), "")
 }
 
 // findPublished looks for the version an earlier publish of p created.
@@ -247,9 +247,9 @@ func (e *Engine) markPublished(ctx context.Context, p state.Promotion, v atoms.V
 	return np, nil
 }
 
-// userMessage explains an Atoms error in plain words (never with secrets: the
+// UserMessage explains an Atoms error in plain words (never with secrets: the
 // client's errors carry none).
-func userMessage(err error) string {
+func UserMessage(err error) string {
 	switch {
 	case errors.Is(err, atoms.ErrMigrationRequired):
 		return "this Atoms organisation has moved to branch-based versioning, which atomsbot does not support yet (the drafts/versions API answers 409)"
@@ -262,6 +262,3 @@ func userMessage(err error) string {
 	}
 	return err.Error()
 }
-
-// UserMessage is userMessage for the front door.
-func UserMessage(err error) string { return userMessage(err) }
