@@ -58,6 +58,9 @@ type Options struct {
 	// Sleep waits for d or until ctx ends. Tests inject one that does not
 	// really wait. It is used for backoff and for rate-limit waits.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the rate limiter's clock; default time.Now. Tests inject the
+	// clock their Sleep moves.
+	Now func() time.Time
 	// Logger gets one debug line per attempt (method, templated path,
 	// status, duration). Optional.
 	Logger *slog.Logger
@@ -128,8 +131,11 @@ func New(opts Options) (*Client, error) {
 		sleep:       opts.Sleep,
 		log:         opts.Logger,
 		obs:         opts.Observer,
-		now:         time.Now,
+		now:         opts.Now,
 		jitter:      rand.Float64,
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if c.hc == nil {
 		c.hc = defaultHTTPClient()
