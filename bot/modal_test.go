@@ -91,7 +91,12 @@ func (h *harness) openEdit(user, text string) editForm {
 // keep what the form showed), as Slack sends a view_submission.
 func (h *harness) submit(user string, f editForm, values map[string]string) *httptest.ResponseRecorder {
 	h.t.Helper()
-	cur, _ := h.state().FindView(f.view.ID)
+	return h.submitView(user, f, values, func(map[string]any) {})
+}
+
+// submitView is submit with the view object adjusted by mod before sending.
+func (h *harness) submitView(user string, f editForm, values map[string]string, mod func(view map[string]any)) *httptest.ResponseRecorder {
+	h.t.Helper()
 	state := map[string]any{}
 	for _, id := range f.blockIDs {
 		v, ok := values[id]
@@ -105,11 +110,13 @@ func (h *harness) submit(user string, f editForm, values map[string]string) *htt
 		}
 		state[id] = map[string]any{inputAction: map[string]any{"type": "plain_text_input", "value": v}}
 	}
+	cur, _ := h.state().FindView(f.view.ID)
+	view := map[string]any{"id": f.view.ID, "type": "modal", "callback_id": EditCallbackID, "private_metadata": f.meta,
+		"hash": cur.Hash, "state": map[string]any{"values": state}}
+	mod(view)
 	return h.bot.interact(map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": user, "name": strings.ToLower(user[1:])},
-		"team": map[string]any{"id": "T1"}, "trigger_id": h.slack.IssueTrigger(user),
-		"view": map[string]any{"id": f.view.ID, "type": "modal", "callback_id": EditCallbackID, "private_metadata": f.meta,
-			"hash": cur.Hash, "state": map[string]any{"values": state}},
+		"team": map[string]any{"id": "T1"}, "trigger_id": h.slack.IssueTrigger(user), "view": view,
 	})
 }
 

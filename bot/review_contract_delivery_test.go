@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -79,31 +78,5 @@ func TestReviewEditSubmissionWithoutViewID(t *testing.T) {
 		if n := len(h.patches()); n != 2 {
 			t.Errorf("%d PATCHes, want one per form", n)
 		}
-	})
-}
-
-// submitView is submit with the view object adjusted by mod before sending.
-func (h *harness) submitView(user string, f editForm, values map[string]string, mod func(view map[string]any)) *httptest.ResponseRecorder {
-	h.t.Helper()
-	state := map[string]any{}
-	for _, id := range f.blockIDs {
-		v, ok := values[id]
-		if !ok {
-			v = f.values[id]
-		}
-		if id == "slmModel" {
-			state[id] = map[string]any{inputAction: map[string]any{"type": "static_select",
-				"selected_option": map[string]any{"value": v, "text": map[string]any{"type": "plain_text", "text": v}}}}
-			continue
-		}
-		state[id] = map[string]any{inputAction: map[string]any{"type": "plain_text_input", "value": v}}
-	}
-	cur, _ := h.state().FindView(f.view.ID)
-	view := map[string]any{"id": f.view.ID, "type": "modal", "callback_id": EditCallbackID, "private_metadata": f.meta,
-		"hash": cur.Hash, "state": map[string]any{"values": state}}
-	mod(view)
-	return h.bot.interact(map[string]any{
-		"type": "view_submission", "user": map[string]any{"id": user}, "team": map[string]any{"id": "T1"},
-		"trigger_id": h.slack.IssueTrigger(user), "view": view,
 	})
 }

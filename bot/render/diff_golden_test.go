@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -182,21 +181,7 @@ func TestDiffGolden(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, pages)
 			}
-			got := goldenJSON(t, pages)
-			path := filepath.Join("testdata", tt.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, got)
-			}
+			compareGolden(t, filepath.Join("testdata", tt.name+".golden.json"), goldenJSON(t, pages))
 		})
 	}
 }

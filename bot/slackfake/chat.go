@@ -98,7 +98,9 @@ func (s *Server) wireMessage(m *Message) map[string]any {
 	return out
 }
 
-func (s *Server) chatPostMessage(req *apiRequest) (result, *apiError) {
+// newPostLocked reads what every chat.post* call carries — the channel, the
+// content and the thread — into a message with a fresh ts.
+func (s *Server) newPostLocked(req *apiRequest) (*Message, *apiError) {
 	channel := req.param("channel")
 	if channel == "" {
 		return nil, errCode("channel_not_found")
@@ -111,45 +113,29 @@ func (s *Server) chatPostMessage(req *apiRequest) (result, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m := &Message{
-		Channel:        channel,
-		TS:             s.nextTSLocked(),
-		ThreadTS:       thread,
-		Text:           c.text,
-		Blocks:         c.blocks,
-		Method:         MethodPostMessage,
-		ReplyBroadcast: thread != "" && req.flag("reply_broadcast"),
+	return &Message{Channel: channel, TS: s.nextTSLocked(), ThreadTS: thread, Text: c.text, Blocks: c.blocks}, nil
+}
+
+func (s *Server) chatPostMessage(req *apiRequest) (result, *apiError) {
+	m, aerr := s.newPostLocked(req)
+	if aerr != nil {
+		return nil, aerr
 	}
+	m.Method = MethodPostMessage
+	m.ReplyBroadcast = m.ThreadTS != "" && req.flag("reply_broadcast")
 	s.addMessageLocked(m)
-	return result{"channel": channel, "ts": m.TS, "message": s.wireMessage(m)}, nil
+	return result{"channel": m.Channel, "ts": m.TS, "message": s.wireMessage(m)}, nil
 }
 
 func (s *Server) chatPostEphemeral(req *apiRequest) (result, *apiError) {
-	channel, user := req.param("channel"), req.param("user")
-	if channel == "" {
-		return nil, errCode("channel_not_found")
-	}
-	if user == "" {
+	if req.param("channel") != "" && req.param("user") == "" {
 		return nil, errCode("user_not_found")
 	}
-	c, aerr := s.requestContent(req)
+	m, aerr := s.newPostLocked(req)
 	if aerr != nil {
 		return nil, aerr
 	}
-	thread, aerr := s.threadParentLocked(channel, req.param("thread_ts"))
-	if aerr != nil {
-		return nil, aerr
-	}
-	m := &Message{
-		Channel:   channel,
-		TS:        s.nextTSLocked(),
-		ThreadTS:  thread,
-		User:      user,
-		Text:      c.text,
-		Blocks:    c.blocks,
-		Ephemeral: true,
-		Method:    MethodPostEphemeral,
-	}
+	m.User, m.Ephemeral, m.Method = req.param("user"), true, MethodPostEphemeral
 	s.addMessageLocked(m)
 	return result{"message_ts": m.TS}, nil
 }
