@@ -35,6 +35,8 @@ type Slack interface {
 	// Post keeps those words out of every other message.
 	Announce(ctx context.Context, channel string, m render.Message) (ts string, err error)
 	Update(ctx context.Context, channel, ts string, m render.Message) error
+	// Upload shares a text file (a diff too long for messages) in a thread.
+	Upload(ctx context.Context, channel, threadTS, filename, title, content string) error
 	Ephemeral(ctx context.Context, channel, user string, m render.Message) error
 }
 

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
@@ -52,17 +53,16 @@ type storedDiff struct {
 // postApproval posts the approval request once (guarded by a short lock so a
 // slow creator and a poller that took over cannot both post) and records its ts.
 func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals []state.Approval) (state.Promotion, error) {
-	lock := "approval-message:" + p.ID
-	ok, _, err := e.store.AcquireLock(ctx, lock, e.cfg.Owner, e.cfg.Lease)
-	if err != nil || !ok {
+	release, err := e.exclusive(ctx, "approval-message:"+p.ID)
+	if err != nil {
 		return p, err
 	}
-	defer func() { _, _ = e.store.ReleaseLock(context.WithoutCancel(ctx), lock, e.cfg.Owner) }()
+	defer release()
 	if cur, err := e.store.Promotion(ctx, p.ID); err == nil && cur.MessageTS != "" {
 		return cur, nil
 	}
 
-	pages := e.diffPages(ctx, p)
+	pages, full := e.diffPages(ctx, p)
 	sd := storedDiff{}
 	if len(pages) > 0 {
 		sd.Blocks.BlockSet = pages[0].Blocks
@@ -83,30 +83,52 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 	if err != nil {
 		return p, fmt.Errorf("record approval message: %w", err)
 	}
-	for i, page := range pages[min(1, len(pages)):] {
-		if _, err := e.slack.Post(ctx, p.Channel, ts, page); err != nil {
-			e.log.Warn("post diff page", "promotion", p.ID, "page", i+2, "err", err)
-			break
-		}
-	}
+	e.postThreadDiff(ctx, p.Channel, ts, pages, full, p.AgentName)
 	return np, nil
 }
 
 // diffPages renders the diff of the promoted version against the version that
-// was active when the promotion was requested.
-func (e *Engine) diffPages(ctx context.Context, p state.Promotion) []render.Message {
+// was active when the promotion was requested (see threadDiff).
+func (e *Engine) diffPages(ctx context.Context, p state.Promotion) (pages []render.Message, full string) {
 	title := fmt.Sprintf("Changes in %s %s", p.AgentName, render.VersionName(p.VersionNumber))
 	if p.PreviousVersionID == "" || p.PreviousVersionID == p.VersionID {
-		return nil
+		return nil, ""
 	}
 	d, err := e.atoms.DiffVersions(ctx, p.AgentID, p.PreviousVersionID, p.VersionID)
 	if err != nil {
 		e.log.Warn("diff for approval message", "promotion", p.ID, "err", err)
-		return []render.Message{{Text: "Diff unavailable", Blocks: []slack.Block{
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "_The diff could not be loaded: "+render.Escape(UserMessage(err))+"_", false, false), nil, nil),
-		}}}
+		return []render.Message{render.Note("_The diff could not be loaded: " + render.Escape(UserMessage(err)) + "_")}, ""
 	}
-	return render.Diff(title, *d, render.DiffOptions{Budget: approvalDiffBudget, MaxPages: maxDiffPages, ReserveBlocks: 8})
+	return threadDiff(title, *d)
+}
+
+// threadDiff renders d for a channel message and its thread: page 1 goes in
+// the message (with room kept for its own blocks), the rest as replies. When
+// even that many replies cannot hold it, full is the whole diff as text, to
+// go up as a file so nothing is out of reach.
+func threadDiff(title string, d atoms.Diff) (pages []render.Message, full string) {
+	opt := render.DiffOptions{Budget: approvalDiffBudget, ReserveBlocks: 8}
+	if pages = render.Diff(title, d, opt); len(pages) <= maxDiffPages {
+		return pages, ""
+	}
+	opt.MaxPages = maxDiffPages
+	return render.Diff(title, d, opt), render.DiffText(title, d)
+}
+
+// postThreadDiff posts the diff's later pages (and the file, when it was
+// cut) in the thread of the message at ts.
+func (e *Engine) postThreadDiff(ctx context.Context, channel, ts string, pages []render.Message, full, name string) {
+	for i, page := range pages[min(1, len(pages)):] {
+		if _, err := e.slack.Post(ctx, channel, ts, page); err != nil {
+			e.log.Warn("post diff page", "channel", channel, "page", i+2, "err", err)
+			return
+		}
+	}
+	if full != "" {
+		if err := e.slack.Upload(ctx, channel, ts, name+"-diff.txt", "Full diff of "+name, full); err != nil {
+			e.log.Warn("upload full diff", "channel", channel, "err", err)
+		}
+	}
 }
 
 // patchAnyState applies a state-independent patch (the message ts) whatever

@@ -91,6 +91,9 @@ func (s *nopSlack) Post(context.Context, string, string, render.Message) (string
 func (s *nopSlack) Announce(ctx context.Context, ch string, m render.Message) (string, error) {
 	return s.Post(ctx, ch, "", m)
 }
+func (s *nopSlack) Upload(context.Context, string, string, string, string, string) error {
+	return nil
+}
 func (s *nopSlack) Update(context.Context, string, string, render.Message) error    { return nil }
 func (s *nopSlack) Ephemeral(context.Context, string, string, render.Message) error { return nil }
 

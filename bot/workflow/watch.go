@@ -131,9 +131,9 @@ func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) b
 // the others. It fails when no channel took the "is live" post.
 func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v atoms.Version, previous string, watchers []state.Watch) error {
 	var diff []render.Message
+	var full string
 	if d, err := e.atoms.DiffVersions(ctx, agent.ID, previous, v.ID); err == nil {
-		diff = render.Diff(fmt.Sprintf("Changes in %s %s", agent.Name, render.VersionName(v.VersionNumber)), *d,
-			render.DiffOptions{Budget: approvalDiffBudget, MaxPages: maxDiffPages, ReserveBlocks: 8})
+		diff, full = threadDiff(fmt.Sprintf("Changes in %s %s", agent.Name, render.VersionName(v.VersionNumber)), *d)
 	} else {
 		e.log.Warn("diff for watch announcement", "agent", agent.ID, "err", err)
 	}
@@ -156,11 +156,7 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 			continue
 		}
 		announced = true
-		for _, page := range diff[min(1, len(diff)):] {
-			if _, err := e.slack.Post(ctx, w.Channel, ts, page); err != nil {
-				break
-			}
-		}
+		e.postThreadDiff(ctx, w.Channel, ts, diff, full, agent.Name)
 	}
 	if !announced {
 		return fmt.Errorf("announce %s of %s: no watching channel took the post", render.VersionName(v.VersionNumber), agent.ID)
