@@ -70,9 +70,14 @@ func TestPollerRespectsAtomsRateLimit(t *testing.T) {
 		if n := h.state().CountText("is live"); n != pending {
 			t.Fatalf("%d of %d promotions went live", n, pending)
 		}
+		// The test's clock jumps as the poller's workers sleep concurrently,
+		// so the limiter may see their reads of it slightly out of order and
+		// let one extra call per worker through; a limiter that was not
+		// shared, or not there, is off by far more (200 calls in 6 s).
+		const slack = 8 // poller workers
 		calls := h.sim.Calls()
 		elapsed := h.clock.Now().Sub(start).Seconds()
-		if max := rps + rps*elapsed; float64(len(calls)) > max {
+		if max := rps + rps*elapsed + slack; float64(len(calls)) > max {
 			t.Fatalf("%d Atoms calls in %.1fs: more than the burst plus %d/s allow (%.0f)", len(calls), elapsed, rps, max)
 		}
 		for i := range calls {
@@ -82,7 +87,7 @@ func TestPollerRespectsAtomsRateLimit(t *testing.T) {
 					in++
 				}
 			}
-			if in > rps+2*rps {
+			if in > rps+2*rps+slack {
 				t.Fatalf("%d calls within 2s from %s: more than burst+2s×%d", in, calls[i].At, rps)
 			}
 		}
