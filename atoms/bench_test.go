@@ -71,6 +71,30 @@ func BenchmarkDecodeVersionList(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeBranchList decodes GET /branches of an agent with Main and
+// nine other branches (the answer a watcher polls per agent).
+func BenchmarkDecodeBranchList(b *testing.B) {
+	items := []string{fxSummary(fxBranch(fxMain, "Main", true, fxRev1, ""), false, false, 12, 12)}
+	for i := 2; i <= 10; i++ {
+		id, head, draft := fmt.Sprintf("66c%021d", i), fmt.Sprintf("66d%021d", i), ""
+		if i%3 == 0 {
+			draft = fmt.Sprintf("drf_%012d", i)
+		}
+		items = append(items, fxSummary(fxBranch(id, fmt.Sprintf("atomsbot-promotion-%d", i), false, head, draft), i == 10, draft != "", i, i))
+	}
+	payload := []byte(`{"status":true,"data":{"branches":[` + strings.Join(items, ",") + `]}}`)
+	c := benchClient(b, payload)
+	ctx := context.Background()
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		bs, err := c.ListBranches(ctx, fxAgent)
+		if err != nil || len(bs) != 10 || !bs[9].IsLive {
+			b.Fatalf("%v %d", err, len(bs))
+		}
+	}
+}
+
 func BenchmarkDecodeDiff(b *testing.B) {
 	spec, err := os.ReadFile(filepath.Join("testdata", "diff_spec.json"))
 	if err != nil {

@@ -33,6 +33,10 @@ type call struct {
 	// earlier, unanswered attempt already did the work (e.g. 409 "already
 	// archived" after a timed-out archive).
 	doneOnRetry func(*APIError) bool
+
+	// status is the HTTP status of the answer do accepted, for the calls
+	// whose meaning depends on it (publish: 200 committed, 202 scanning).
+	status int
 }
 
 // newCall fills route and path from a template such as
@@ -93,6 +97,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) error {
 	for attempt := 0; ; attempt++ {
 		o := c.attempt(ctx, cl, attempt, body, out)
 		if o.err == nil {
+			cl.status = o.status
 			return nil
 		}
 		var ae *APIError

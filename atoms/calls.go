@@ -30,3 +30,21 @@ func (c *Client) StartOutboundCall(ctx context.Context, req OutboundCallRequest)
 	}
 	return data.ConversationID, nil
 }
+
+// BranchTestCall starts a test call of a branch
+// (POST /agent/{id}/branches/{branchId}/test-call): of its head revision by
+// default, of its open draft with IncludeDraft, or of RevisionID. It works
+// during a config freeze. Refusals: ErrNoCommittedRevision, and
+// ErrNotFound for IncludeDraft without an open draft. Never retried: a
+// retry after a lost answer could start a second call.
+func (c *Client) BranchTestCall(ctx context.Context, agentID, branchID string, req TestCallRequest) (*TestCallResult, error) {
+	if req.IncludeDraft && req.RevisionID != "" {
+		return nil, fmt.Errorf("%w: BranchTestCall: set IncludeDraft or RevisionID, not both", ErrInvalidArgument)
+	}
+	cl, err := newCall(http.MethodPost, routeBranch+"/test-call", agentID, branchID)
+	if err != nil {
+		return nil, err
+	}
+	cl.body = req
+	return fetch[TestCallResult](ctx, c, cl)
+}

@@ -32,9 +32,15 @@ func (*skipData) UnmarshalJSON([]byte) error { return nil }
 func (c *Client) decode(cl *call, resp *http.Response, raw []byte, out any) error {
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode < 300
 	env := envelope{Data: &skipData{}}
-	if ok2xx && out != nil {
+	var conflict *conflictBody
+	switch {
+	case ok2xx && out != nil:
 		// One pass: data is decoded straight into out.
 		env.Data = out
+	case resp.StatusCode == http.StatusConflict:
+		// A draft conflict may carry its details in data.conflict.
+		conflict = &conflictBody{}
+		env.Data = conflict
 	}
 	err := json.Unmarshal(raw, &env)
 	if err == nil && ok2xx && string(env.Status) == "true" {
@@ -59,6 +65,7 @@ func (c *Client) decode(cl *call, resp *http.Response, raw []byte, out any) erro
 		}
 		// An error answer whose data did not fit out: read the error
 		// members alone.
+		conflict = nil
 		env = envelope{Data: &skipData{}}
 		if json.Unmarshal(raw, &env) != nil {
 			apiErr.Body = c.redact(excerpt(raw))
@@ -67,6 +74,7 @@ func (c *Client) decode(cl *call, resp *http.Response, raw []byte, out any) erro
 	}
 	apiErr.Messages = c.messages(env)
 	apiErr.Type = c.redact(jsonString(env.ErrorType))
+	apiErr.conflict = conflict.draftConflict()
 	if len(apiErr.Messages) == 0 && ok2xx && len(env.Status) == 0 {
 		apiErr.Messages = []string{"answer has no status envelope"}
 	}

@@ -1,6 +1,8 @@
 // Package atoms holds the domain types of Smallest AI's Atoms agent API and an
-// HTTP client for the agent-versioning lifecycle: drafts, published versions,
-// the security check and activation.
+// HTTP client for the agent-versioning lifecycle. It speaks both models: v1
+// (drafts, published versions, the security check and activation) and the
+// branch model that replaced it (branches, one open draft per branch,
+// revisions, make-live), where the v1 writes answer ErrMigrationRequired.
 package atoms
 
 import (
@@ -50,34 +52,48 @@ const (
 // Version is the AgentVersion record shared by published versions and draft
 // revisions. For a draft, DraftID (not ID) names it in /drafts/{draftId} paths;
 // ID is the record of one revision.
+//
+// On the branch model the same record is a branch's Revision: Branch and
+// RevisionNumber ("Version N" of that branch) are set and VersionNumber is
+// 0, and a v1 version id is its migrated revision id. A committed revision's
+// SourceDraftID is the DraftID of the draft it was published from; one made
+// by RestoreRevision names its source in RestoredFromRevisionID and
+// RestoredFromLabel. Null members decode to zero values, which encode as
+// absent (the API rejects null on optional fields).
 type Version struct {
-	ID              string            `json:"_id"`
-	Agent           string            `json:"agent,omitempty"`
-	Status          string            `json:"status,omitempty"`
-	VersionNumber   int               `json:"versionNumber,omitempty"`
-	Label           string            `json:"label,omitempty"`
-	Description     string            `json:"description,omitempty"`
-	IsPinned        bool              `json:"isPinned,omitempty"`
-	IsActive        bool              `json:"isActive"`
-	PublishedBy     string            `json:"publishedBy,omitempty"`
-	PublishedByName string            `json:"publishedByName,omitempty"`
-	PublishedAt     time.Time         `json:"publishedAt,omitzero"`
-	ActivatedBy     string            `json:"activatedBy,omitempty"`
-	ActivatedByName string            `json:"activatedByName,omitempty"`
-	ActivatedAt     time.Time         `json:"activatedAt,omitzero"`
-	DraftID         string            `json:"draftId,omitempty"`
-	DraftName       string            `json:"draftName,omitempty"`
-	DraftRevision   int               `json:"draftRevision,omitempty"`
-	SourceVersionID string            `json:"sourceVersionId,omitempty"`
-	ParentVersion   string            `json:"parentVersion,omitempty"`
-	WorkflowType    string            `json:"workflowType,omitempty"`
-	Blocks          map[string]string `json:"blocks,omitzero"`
-	SecurityCheck   *SecurityCheck    `json:"securityCheck,omitzero"`
-	LastEditorName  string            `json:"lastEditorName,omitempty"`
-	CreatedBy       string            `json:"createdBy,omitempty"`
-	CreatedAt       time.Time         `json:"createdAt,omitzero"`
-	UpdatedAt       time.Time         `json:"updatedAt,omitzero"`
-	Extra           Extra             `json:"-"`
+	ID                     string            `json:"_id"`
+	Agent                  string            `json:"agent,omitempty"`
+	Status                 string            `json:"status,omitempty"`
+	Branch                 string            `json:"branch,omitempty"`
+	RevisionNumber         int               `json:"revisionNumber,omitempty"`
+	VersionNumber          int               `json:"versionNumber,omitempty"`
+	Label                  string            `json:"label,omitempty"`
+	Description            string            `json:"description,omitempty"`
+	IsPinned               bool              `json:"isPinned,omitempty"`
+	IsActive               bool              `json:"isActive"`
+	PublishedBy            string            `json:"publishedBy,omitempty"`
+	PublishedByName        string            `json:"publishedByName,omitempty"`
+	PublishedAt            time.Time         `json:"publishedAt,omitzero"`
+	ActivatedBy            string            `json:"activatedBy,omitempty"`
+	ActivatedByName        string            `json:"activatedByName,omitempty"`
+	ActivatedAt            time.Time         `json:"activatedAt,omitzero"`
+	DraftID                string            `json:"draftId,omitempty"`
+	DraftName              string            `json:"draftName,omitempty"`
+	DraftRevision          int               `json:"draftRevision,omitempty"`
+	SourceVersionID        string            `json:"sourceVersionId,omitempty"`
+	SourceDraftID          string            `json:"sourceDraftId,omitempty"`
+	RestoredFromRevisionID string            `json:"restoredFromRevisionId,omitempty"`
+	RestoredFromLabel      string            `json:"restoredFromLabel,omitempty"`
+	PendingPublish         *PendingPublish   `json:"pendingPublish,omitzero"`
+	ParentVersion          string            `json:"parentVersion,omitempty"`
+	WorkflowType           string            `json:"workflowType,omitempty"`
+	Blocks                 map[string]string `json:"blocks,omitzero"`
+	SecurityCheck          *SecurityCheck    `json:"securityCheck,omitzero"`
+	LastEditorName         string            `json:"lastEditorName,omitempty"`
+	CreatedBy              string            `json:"createdBy,omitempty"`
+	CreatedAt              time.Time         `json:"createdAt,omitzero"`
+	UpdatedAt              time.Time         `json:"updatedAt,omitzero"`
+	Extra                  Extra             `json:"-"`
 }
 
 func (v Version) MarshalJSON() ([]byte, error) {
@@ -87,8 +103,34 @@ func (v Version) MarshalJSON() ([]byte, error) {
 
 func (v *Version) UnmarshalJSON(b []byte) error {
 	type plain Version
-	return unmarshalWithExtra(b, (*plain)(v), &v.Extra)
+	if err := unmarshalWithExtra(b, (*plain)(v), &v.Extra); err != nil {
+		return err
+	}
+	// v1 answers carried sourceDraftId before Version had a field for it, and
+	// code reading it as Extra.String("sourceDraftId") would silently get ""
+	// now: keep it there too. Encoding is unchanged (the field wins).
+	if v.SourceDraftID != "" {
+		if v.Extra == nil {
+			v.Extra = make(Extra, 1)
+		}
+		v.Extra[legacySourceDraftID], _ = json.Marshal(v.SourceDraftID)
+	}
+	return nil
 }
+
+// legacySourceDraftID is the member Version keeps in Extra as well.
+const legacySourceDraftID = "sourceDraftId"
+
+// PendingPublish is set on a branch draft's row while a publish is armed
+// against it (State PendingActive) or after it was cancelled.
+type PendingPublish struct {
+	State     string    `json:"state,omitempty"`
+	StartedBy string    `json:"startedBy,omitempty"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+}
+
+// PendingActive is the PendingPublish state of a publish still scanning.
+const PendingActive = "active"
 
 // Draft is a draft's record (status "draft"); its DraftID names it in paths.
 type Draft = Version
