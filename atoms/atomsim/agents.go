@@ -37,6 +37,12 @@ func (s *Simulator) createAgent(rq *request) *response {
 	if v, ok := body["allowInboundCall"].(bool); ok {
 		a.allowInbound = v
 	}
+	if s.branchModel {
+		// Born on the branch model: Main, live, whose head is revision 1.
+		// It never was a v1 version, so it has no versionNumber.
+		s.migrate(a)
+		a.versions[0].number = 0
+	}
 	return okResponse(http.StatusCreated, a.id)
 }
 
@@ -115,7 +121,7 @@ func (s *Simulator) listAgents(rq *request) *response {
 	to := min(from+size, total)
 	items := make([]map[string]any, 0, to-from)
 	for _, a := range hits[from:to] {
-		items = append(items, s.agentDTO(a, nil, false))
+		items = append(items, s.agentDTO(a, a.version(s.servedVersionID(a, rq.now)), nil, false))
 	}
 	return okResponse(http.StatusOK, map[string]any{
 		"agents":          items,
@@ -159,17 +165,20 @@ func (s *Simulator) getAgent(rq *request) *response {
 	if e != nil {
 		return errResponse(e)
 	}
+	// Under the branch model the active version is the live branch's head,
+	// as a possibly lagging read shows it.
+	active := a.version(s.servedVersionID(a, rq.now))
 	var cfg map[string]any
-	if v := a.activeVersion(); v != nil {
-		cfg = v.config
+	if active != nil {
+		cfg = active.config
 	}
 	source := ""
 	if id := rq.query.Get("draftId"); id != "" {
-		d := a.draft(id)
-		if d == nil {
+		cfg = a.draftConfig(id)
+		if cfg == nil {
 			return errResponse(errDraftNotFound())
 		}
-		cfg, source = d.config, "draft"
+		source = "draft"
 	} else if id := rq.query.Get("versionId"); id != "" {
 		if !isObjectID(id) {
 			return errResponse(newErr(http.StatusBadRequest, "Invalid version id"))
@@ -180,11 +189,23 @@ func (s *Simulator) getAgent(rq *request) *response {
 		}
 		cfg, source = v.config, "version"
 	}
-	dto := s.agentDTO(a, cfg, true)
+	dto := s.agentDTO(a, active, cfg, true)
 	if source != "" {
 		dto["_configSource"] = source
 	}
 	return okResponse(http.StatusOK, dto)
+}
+
+// draftConfig is the config of an open draft by draftId: a v1 draft or a
+// branch's (openDraftId).
+func (a *agent) draftConfig(draftID string) map[string]any {
+	if d := a.draft(draftID); d != nil {
+		return d.config
+	}
+	if _, d := a.branchDraftByID(draftID); d != nil {
+		return d.config
+	}
+	return nil
 }
 
 // updateAgent is PATCH /agent/{id}: metadata only on a versioned agent.

@@ -18,3 +18,40 @@ func migrationError() *apiError {
 	e.errorType = migrationErrorType
 	return e.withHeader("Deprecation", "true")
 }
+
+// Error types of the branch model's 409s and 423.
+const (
+	errTypeNameExists   = "branch_name_exists"
+	errTypeNoCommit     = "source_has_no_commit"
+	errTypeScanning     = "source_scanning"
+	errTypeInProgress   = "publish_in_progress"
+	errTypeNoCommitted  = "no_committed_revision"
+	errTypeScanFailed   = "security_check_failed"
+	errTypeFreezeActive = "config_freeze_active"
+)
+
+// frozenMessage is the 423's text; production's wording is not recorded.
+const frozenMessage = "Agent configuration is frozen for maintenance. Retry after the freeze window."
+
+func conflictErr(errorType, msg string) *apiError {
+	e := newErr(http.StatusConflict, msg)
+	e.errorType = errorType
+	return e
+}
+
+// errFrozen is every branch-model write's answer during a config freeze.
+func errFrozen() *apiError {
+	e := newErr(http.StatusLocked, frozenMessage)
+	e.errorType = errTypeFreezeActive
+	return e
+}
+
+func errBranchNotFound() *apiError   { return newErr(http.StatusNotFound, "Branch not found") }
+func errRevisionNotFound() *apiError { return newErr(http.StatusNotFound, "Revision not found") }
+func errNoOpenDraft() *apiError      { return newErr(http.StatusNotFound, "No open draft on this branch") }
+func errPublishInProgress() *apiError {
+	return conflictErr(errTypeInProgress, "A publish is already in progress on this branch")
+}
+func errNoCommittedRevision() *apiError {
+	return conflictErr(errTypeNoCommitted, "This branch has no committed revision")
+}

@@ -43,9 +43,9 @@ type specSection struct {
 // diffConfigs compares two configs section by section. Values equal on both
 // sides produce nothing, and since every version is created over the
 // platform defaults, sending a default value is no change either.
-func diffConfigs(oldCfg, newCfg map[string]any) []sectionDiff {
-	out := make([]sectionDiff, 0, 13)
-	for _, sec := range sectionNames() {
+func diffConfigs(sections []string, oldCfg, newCfg map[string]any) []sectionDiff {
+	out := make([]sectionDiff, 0, len(sections))
+	for _, sec := range sections {
 		var ch []change
 		diffValues("", sectionView(oldCfg, sec), sectionView(newCfg, sec), &ch)
 		out = append(out, sectionDiff{Section: sec, Changes: ch})
@@ -105,9 +105,13 @@ func at(list []any, i int) any {
 	return nil
 }
 
-// renderDiff answers in the configured shape.
+// renderDiff answers a v1 diff in the configured shape.
 func (s *Simulator) renderDiff(oldCfg, newCfg map[string]any) *response {
-	diffs := diffConfigs(oldCfg, newCfg)
+	return s.renderDiffIn(sectionNames(), oldCfg, newCfg)
+}
+
+func (s *Simulator) renderDiffIn(sections []string, oldCfg, newCfg map[string]any) *response {
+	diffs := diffConfigs(sections, oldCfg, newCfg)
 	if s.specDiff {
 		sd := specDiff{Sections: make(map[string]specSection, len(diffs))}
 		for _, d := range diffs {

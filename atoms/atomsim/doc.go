@@ -1,5 +1,8 @@
-// Package atomsim is an in-memory simulator of Smallest AI's Atoms agent API
-// (the v1 drafts + versions lifecycle), served as an http.Handler.
+// Package atomsim is an in-memory simulator of Smallest AI's Atoms agent API,
+// served as an http.Handler. It runs either versioning model: v1 (drafts →
+// versions → activate; the default) or the branch model production runs
+// since 2026-07-23 (Options.BranchModel, SetBranchModel): branches, one open
+// draft per branch, revisions committed after a security scan, make-live.
 //
 // It is faithful to the reference notes including their pitfalls, because its
 // job is to prove that a client survives the real API: publish ignores
@@ -7,8 +10,10 @@
 // empty fork body is a 400, config PATCH responses do not echo the fields,
 // `language` without `switching` is refused on create, plain DELETE /agent/{id}
 // is an Express HTML 404, unknown agents are 400 "No agent found" on
-// GET /agent/{id}, and the branch-model switch answers the v1 write and list
-// endpoints with the 409 migration error.
+// GET /agent/{id}; under the branch model the v1 write and list endpoints
+// answer the 409 migration error, a publish answers 202 with no revision id,
+// and without it the branch routes are Express 404s (which is how a client
+// tells the models apart).
 //
 // Time never passes by itself: the security check is computed lazily from the
 // injected clock (Options.Now), so tests advance a fake clock instead of
@@ -25,7 +30,7 @@
 //     other arrays are walked element by element;
 //   - `language` without `switching` is refused on config PATCH as well as on
 //     create, and null anywhere in a config body is a zod-style 400;
-//   - config fields map to sections as the API notes infer (§4); see sectionOf;
+//   - config fields map to sections as the API notes infer; see sectionOf;
 //   - a draft's record (GET /drafts/{draftId} latest, the PATCH answer) never
 //     carries config values: read them with GET /agent/{id}?draftId=;
 //   - *By fields (publishedBy, activatedBy, editorId) carry the caller's
@@ -33,4 +38,47 @@
 //     carry the same string;
 //   - under the branch model the kept v1 endpoints still work and answer with
 //     Deprecation: true.
+//
+// Choices made for the branch model where the reference is silent:
+//   - switching it on migrates v1 agents in place (Main live, versions as its
+//     revisions keeping their versionNumber, head = the active version; open
+//     v1 drafts stay readable by id only); switching it off only changes the
+//     routing, migrated agents keep their (hidden) branches;
+//   - an agent created under it has revision 1 on Main with versionNumber null;
+//   - a fork has a null head until its first commit (Options.ForkCopiesHead
+//     gives it a copied revision 1 instead); a draft on a branch without a
+//     head is based on its sourceRevisionId;
+//   - "main" is reserved in any case, and a taken or reserved name is 409
+//     branch_name_exists on create and rename; archiving again is a no-op;
+//   - the freeze (423) and the migration 409 are checked before ids and
+//     bodies; publish/cancel is a write, so it answers 423 during a freeze;
+//   - while a publish scans, PUT and DELETE draft and restore answer 409
+//     publish_in_progress, and forking the branch 409 source_scanning; an
+//     archived branch refuses edits, publish, rename and restore with 403;
+//   - a scan's outcome is decided when the publish starts (SetScanOutcome for
+//     the branch, else FailNextCheck for the agent, else pass), and it ends
+//     check delay later on the clock, committed at that instant; the draft
+//     shows securityCheck "queued" meanwhile;
+//   - re-publishing an unedited draft whose scan failed is 409
+//     security_check_failed; one whose scan errored may be re-published;
+//   - a draft conflict reports the leaves of this body that edits after
+//     expectedRevision wrote, as "<section>.<path>" with diff paths; arrays
+//     are one leaf; rich conflicts list how those leaves changed since then;
+//   - editHistory (and a revision's trail) is oldest edit first, each entry's
+//     revision being the draft row as of that edit; a restore or a migrated
+//     version has an empty trail;
+//   - a restored revision copies the source's config and blocks, gets no
+//     label, and has sourceVersionId = restoredFromRevisionId = the source;
+//   - diffs and resolvedConfig of the branch model add the playbooks section,
+//     which only branch drafts accept (its block appears once one writes it);
+//   - a revision that starts serving (commit on the live branch, make-live)
+//     gets activatedBy/activatedAt; isActive is true for the live head only;
+//   - the Dashboard* hooks act like a dashboard user through the same rules,
+//     freeze included, but resolve a publish's scan at once;
+//   - the read lag (Options.ReadLag) hides a commit or make-live from GET
+//     branches, GET branch and GET agent (and the agent list) for its
+//     duration; the answers to the writes themselves, draft reads and
+//     revision reads are never stale;
+//   - a test call is recorded as a Conversation whose VersionID is the
+//     revision id, or "draft:<draftId>" for includeDraft.
 package atomsim

@@ -57,13 +57,12 @@ type draftListItem struct {
 }
 
 func (a *agent) versionDTO(v *version, now time.Time) versionDTO {
-	n := v.number
 	ch := v.check.at(now)
 	return versionDTO{
 		ID:              v.id,
 		Agent:           a.id,
 		Status:          "published",
-		VersionNumber:   &n,
+		VersionNumber:   intOrNil(v.number),
 		Label:           strOrNil(v.label),
 		Description:     strOrNil(v.descr),
 		IsPinned:        v.isPinned,
@@ -113,12 +112,15 @@ func (a *agent) draftDTO(d *draft) versionDTO {
 // DTOs share maps with the stored configs: responses are encoded before the
 // lock is released, so nothing can change underneath them.
 
-// agentDTO renders the agent document. cfg is the config _resolvedConfig is
-// built from (the active version's unless a draft or version was asked for);
-// withResolved is false for list items, which never carry it.
-func (s *Simulator) agentDTO(a *agent, cfg map[string]any, withResolved bool) map[string]any {
+// agentDTO renders the agent document. active is the version reads show as
+// active; cfg is the config _resolvedConfig is built from (the active
+// version's unless a draft or version was asked for); withResolved is false
+// for list items, which never carry it.
+func (s *Simulator) agentDTO(a *agent, active *version, cfg map[string]any, withResolved bool) map[string]any {
 	out := map[string]any{}
-	if active := a.activeVersion(); active != nil {
+	activeID := ""
+	if active != nil {
+		activeID = active.id
 		// Top-level config fields mirror the active version, whatever was asked for.
 		maps.Copy(out, mirrored(active.config))
 	}
@@ -137,8 +139,8 @@ func (s *Simulator) agentDTO(a *agent, cfg map[string]any, withResolved bool) ma
 		"archivedAt":        jsTime(a.archivedAt),
 		"visibleToEveryone": a.visibleToAll,
 		"allowInboundCall":  a.allowInbound,
-		"activeVersionId":   strOrNil(a.activeVersionID),
-		"versionId":         strOrNil(a.activeVersionID),
+		"activeVersionId":   strOrNil(activeID),
+		"versionId":         strOrNil(activeID),
 	})
 	if withResolved && cfg != nil {
 		out["_resolvedConfig"] = flatResolved(cfg)

@@ -17,6 +17,10 @@ type agent struct {
 	totalCalls            int
 	versions              []*version // published, oldest first
 	drafts                []*draft   // open drafts, oldest first
+	// The branch model: empty until the agent is migrated or born under it.
+	branches     []*branch // Main first, then creation order
+	liveBranchID string
+	lag          []lagEntry // read-back lag, oldest first
 }
 
 // version is an immutable published config snapshot (its metadata aside).
@@ -38,6 +42,15 @@ type version struct {
 	createdBy       string
 	createdAt       time.Time
 	updatedAt       time.Time
+	// Branch-model fields. A migrated v1 version keeps its number and gets
+	// revisionNumber = number; a revision committed on a branch has number 0
+	// (versionNumber null on the wire).
+	branchID          string
+	revisionNumber    int
+	parentID          string
+	restoredFromID    string
+	restoredFromLabel string
+	trail             []draftEdit // the edits of the draft it was published from
 }
 
 // draft is a mutable workspace. recordID is the _id of its latest revision
@@ -106,8 +119,6 @@ func (a *agent) removeDraft(draftID string) {
 		}
 	}
 }
-
-func (a *agent) activeVersion() *version { return a.version(a.activeVersionID) }
 
 func (a *agent) nextVersionNumber() int {
 	n := 0

@@ -88,7 +88,8 @@ func optString(body map[string]any, field string, limit int) (string, *apiError)
 
 // FailNextCheck makes the security check of the agent's next published
 // version end as status ("failed" or "errored") with reason, once the check
-// delay has passed.
+// delay has passed. Under the branch model it is the next scan started on
+// any of the agent's branches (a branch's SetScanOutcome comes first).
 func (s *Simulator) FailNextCheck(agentID, status, reason string) error {
 	if status != checkFailed && status != checkErrored {
 		return fmt.Errorf("%w: %q (want failed or errored)", ErrInvalidStatus, status)
@@ -102,22 +103,40 @@ func (s *Simulator) FailNextCheck(agentID, status, reason string) error {
 	return nil
 }
 
-// SetCheck overrides the security check of any version from now on:
-// "passed", "failed" and "errored" complete it at once, "pending" and
-// "queued" hold it there until the next SetCheck.
+// SetCheck overrides the security check of any version or branch revision
+// from now on: "passed", "failed" and "errored" complete it at once,
+// "pending" and "queued" hold it there until the next SetCheck. Given the
+// draftId of an open branch draft that is not scanning, it sets that
+// draft's securityCheck instead (a draft that "already passed" publishes
+// without a scan).
 func (s *Simulator) SetCheck(versionID, status, reason string) error {
 	if !validCheckStatus(status) {
 		return fmt.Errorf("%w: %q", ErrInvalidStatus, status)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, v := s.findVersion(versionID)
-	if v == nil {
-		return fmt.Errorf("version %s: %w", versionID, ErrNotFound)
+	now := s.now()
+	s.settle(now)
+	if _, v := s.findVersion(versionID); v != nil {
+		v.check.override = &checkPlan{status: status, reason: reason}
+		v.check.overrideAt = now
+		return nil
 	}
-	v.check.override = &checkPlan{status: status, reason: reason}
-	v.check.overrideAt = s.now()
-	return nil
+	for _, id := range s.order {
+		b, d := s.agents[id].branchDraftByID(versionID)
+		switch {
+		case d == nil:
+			continue
+		case b.scanning():
+			return fmt.Errorf("draft %s: %w", versionID, ErrConflict)
+		}
+		d.check = &checkView{status: status, reason: reason, triggeredAt: now}
+		if isFinal(status) {
+			d.check.completedAt = now
+		}
+		return nil
+	}
+	return fmt.Errorf("version %s: %w", versionID, ErrNotFound)
 }
 
 func (s *Simulator) findVersion(versionID string) (*agent, *version) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,11 @@ type apiError struct {
 	messages  []string
 	errorType string
 	header    http.Header
+	data      any // the rich draft conflict's data.conflict; nil elsewhere
 }
+
+// Error lets the direct-control methods pass an API error along.
+func (e *apiError) Error() string { return strings.Join(e.messages, "; ") }
 
 func newErr(status int, msg string) *apiError {
 	return &apiError{status: status, messages: []string{msg}}
@@ -34,6 +39,7 @@ type errorBody struct {
 	Status    bool     `json:"status"`
 	ErrorType string   `json:"error_type,omitempty"`
 	Errors    []string `json:"errors"`
+	Data      any      `json:"data,omitempty"`
 }
 
 type okBody struct {
@@ -71,7 +77,7 @@ func okResponse(status int, data any) *response {
 }
 
 func errResponse(e *apiError) *response {
-	r := jsonResponse(e.status, errorBody{Status: false, ErrorType: e.errorType, Errors: e.messages})
+	r := jsonResponse(e.status, errorBody{Status: false, ErrorType: e.errorType, Errors: e.messages, Data: e.data})
 	for k, vs := range e.header {
 		r.header[k] = vs
 	}

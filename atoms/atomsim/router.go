@@ -34,12 +34,16 @@ type handlerFunc func(s *Simulator, rq *request) *response
 
 // route is one endpoint. A "*" segment matches any non-empty segment.
 // deprecated routes answer the migration 409 under the branch model; kept
-// routes are the v1 endpoints that still work there (with Deprecation: true).
+// routes are the v1 endpoints that still work there (with Deprecation: true);
+// branch routes exist only under the branch model, and their writes answer
+// 423 during a config freeze.
 type route struct {
 	method     string
 	pattern    []string
 	deprecated bool
 	kept       bool
+	branch     bool
+	write      bool
 	h          handlerFunc
 }
 
@@ -52,6 +56,16 @@ func newRoute(method, pattern string, h handlerFunc) route {
 func routes() []route {
 	dep := func(r route) route { r.deprecated = true; return r }
 	kept := func(r route) route { r.kept = true; return r }
+	read := func(method, pattern string, h handlerFunc) route {
+		r := newRoute(method, pattern, h)
+		r.branch = true
+		return r
+	}
+	write := func(method, pattern string, h handlerFunc) route {
+		r := read(method, pattern, h)
+		r.write = true
+		return r
+	}
 	return []route{
 		newRoute("GET", "/agent", (*Simulator).listAgents),
 		newRoute("POST", "/agent", (*Simulator).createAgent),
@@ -73,6 +87,23 @@ func routes() []route {
 		dep(newRoute("PATCH", "/agent/*/versions/*", (*Simulator).patchVersion)),
 		dep(newRoute("PATCH", "/agent/*/versions/*/activate", (*Simulator).activateVersion)),
 		kept(newRoute("POST", "/agent/*/versions/*/test-call", (*Simulator).versionTestCall)),
+		read("GET", "/agent/*/branches", (*Simulator).listBranches),
+		write("POST", "/agent/*/branches", (*Simulator).createBranch),
+		read("GET", "/agent/*/branches/*", (*Simulator).getBranch),
+		write("PATCH", "/agent/*/branches/*", (*Simulator).renameBranch),
+		write("POST", "/agent/*/branches/*/archive", (*Simulator).archiveBranch),
+		write("POST", "/agent/*/branches/*/live", (*Simulator).makeLive),
+		write("PUT", "/agent/*/branches/*/draft", (*Simulator).putBranchDraft),
+		read("GET", "/agent/*/branches/*/draft", (*Simulator).getBranchDraft),
+		write("DELETE", "/agent/*/branches/*/draft", (*Simulator).deleteBranchDraft),
+		write("POST", "/agent/*/branches/*/draft/publish", (*Simulator).publishBranchDraft),
+		write("POST", "/agent/*/branches/*/draft/publish/cancel", (*Simulator).cancelBranchPublish),
+		read("GET", "/agent/*/branches/*/revisions", (*Simulator).listRevisions),
+		read("GET", "/agent/*/branches/*/revisions/*", (*Simulator).getRevision),
+		read("GET", "/agent/*/branches/*/revisions/*/history", (*Simulator).revisionHistory),
+		write("POST", "/agent/*/branches/*/revisions/*/restore", (*Simulator).restoreRevision),
+		read("POST", "/agent/*/branches/*/test-call", (*Simulator).branchTestCall),
+		read("GET", "/agent/*/diff", (*Simulator).diffRefs),
 		newRoute("POST", "/conversation/outbound", (*Simulator).outbound),
 	}
 }
@@ -141,6 +172,8 @@ func (s *Simulator) handle(r *http.Request, body []byte) *response {
 		now:    s.now(),
 	}
 	call := newCall(rq)
+	// Scans that ended since the last call take effect first.
+	s.settle(rq.now)
 	resp, fault := s.preFault(rq.method)
 	if resp == nil {
 		resp = s.dispatch(r.Header, rq)
@@ -163,11 +196,16 @@ func (s *Simulator) dispatch(h http.Header, rq *request) *response {
 	segs := strings.Split(strings.TrimPrefix(rq.path, "/"), "/")
 	for _, rt := range s.table {
 		params, ok := rt.match(rq.method, segs)
-		if !ok {
+		if !ok || rt.branch && !s.branchModel {
 			continue
 		}
 		if s.branchModel && rt.deprecated {
 			return errResponse(migrationError())
+		}
+		// Like the migration 409, the freeze is checked before the body or
+		// the ids are looked at.
+		if rt.write && s.frozen {
+			return errResponse(errFrozen())
 		}
 		rq.params = params
 		resp := rt.h(s, rq)
@@ -211,7 +249,8 @@ func decodeObject(body []byte) (map[string]any, *apiError) {
 	return m, nil
 }
 
-// Lookup errors; the style differs by route family (API notes §2.3, §3.3).
+// Lookup errors; the style differs by route family: GET /agent/{id} answers
+// an unknown agent with 400 "No agent found", the versioning routes with 404.
 func errInvalidAgentID() *apiError { return newErr(http.StatusBadRequest, "Invalid agent id") }
 func errNoAgentFound() *apiError   { return newErr(http.StatusBadRequest, "No agent found") }
 func errAgentNotFound() *apiError  { return newErr(http.StatusNotFound, "Agent not found") }

@@ -14,7 +14,7 @@ func sectionNames() []string {
 }
 
 // sectionOf maps a top-level config field to its section. The mapping is not
-// documented; this is the one the API notes infer (§4). singlePromptConfig
+// documented; this is the one the API notes infer. singlePromptConfig
 // spans two sections and is handled by the callers.
 func sectionOf(field string) (string, bool) {
 	switch field {
@@ -44,13 +44,20 @@ func sectionOf(field string) (string, bool) {
 		return "privacy", true
 	case "widgetConfig":
 		return "widget", true
+	case "playbooks":
+		return "playbooks", true
 	}
 	return "", false
 }
 
+// branchSectionNames are the sections of the branch model: v1's thirteen
+// plus playbooks, which only branch drafts accept.
+func branchSectionNames() []string { return append(sectionNames(), "playbooks") }
+
+// isConfigField is a field the v1 config bodies accept.
 func isConfigField(field string) bool {
 	_, ok := sectionOf(field)
-	return ok || field == "singlePromptConfig"
+	return ok && field != "playbooks" || field == "singlePromptConfig"
 }
 
 // touchedSections lists, in section order, the sections a config body writes.
@@ -73,7 +80,7 @@ func touchedSections(body map[string]any) []string {
 		}
 	}
 	var out []string
-	for _, s := range sectionNames() {
+	for _, s := range branchSectionNames() {
 		if hit[s] {
 			out = append(out, s)
 		}
@@ -166,8 +173,12 @@ func sectionView(cfg map[string]any, section string) map[string]any {
 
 // sectionedConfig is resolvedConfig of GET /versions/{id}: keyed by section.
 func sectionedConfig(cfg map[string]any) map[string]any {
-	out := make(map[string]any, 13)
-	for _, s := range sectionNames() {
+	return sectionedIn(sectionNames(), cfg)
+}
+
+func sectionedIn(sections []string, cfg map[string]any) map[string]any {
+	out := make(map[string]any, len(sections))
+	for _, s := range sections {
 		out[s] = sectionView(cfg, s)
 	}
 	return out

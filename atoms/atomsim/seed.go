@@ -19,6 +19,9 @@ type seedPlan struct {
 	active                    int // version number to activate
 	activatedBy               string
 	draft                     seedDraft
+	// mainEdits are left open on Main under the branch model (the dashboard
+	// edits Main's draft slot too); v1 has no equivalent.
+	mainEdits []seedEdit
 }
 
 type seedVersion struct {
@@ -42,6 +45,12 @@ type seedDraft struct {
 // not always the newest, and one open draft with pending edits. Their history
 // lies in the past of the clock, so every security check has passed. Agents
 // whose name already exists are left alone, so seeding twice is harmless.
+//
+// Under the branch model the same agents get the same history, migrated:
+// Main is live with the versions as its revisions and the active one as its
+// head; each draft becomes a feature branch of the same name, forked from
+// Main's head, with the same edits open; support-concierge also has an open
+// draft on Main.
 func (s *Simulator) SeedDemo() ([]AgentInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,13 +79,35 @@ func (s *Simulator) agentNamed(name string) *agent {
 }
 
 func (s *Simulator) seedAgent(p seedPlan, now time.Time) (*agent, error) {
-	t := now.Add(-time.Duration(p.ageDays) * 24 * time.Hour)
+	start := now.Add(-time.Duration(p.ageDays) * 24 * time.Hour)
+	t := start
 	step := func() time.Time { t = t.Add(26*time.Hour + 17*time.Minute); return t }
+	a, err := s.seedHistory(p, start, step)
+	if err != nil {
+		return nil, err
+	}
+	if s.branchModel {
+		return a, s.seedBranches(a, p, step)
+	}
+	newest := a.versions[len(a.versions)-1]
+	d, e := s.fork(a, newest.id, "", p.draft.name, p.draft.by, step())
+	if e != nil {
+		return nil, fmt.Errorf("draft: %s", e.messages[0])
+	}
+	if err := s.seedEdits(d, p.draft.edits, step); err != nil {
+		return nil, fmt.Errorf("draft: %w", err)
+	}
+	return a, nil
+}
+
+// seedHistory creates the agent at start with its versions, one step
+// apart, and activates one.
+func (s *Simulator) seedHistory(p seedPlan, start time.Time, step func() time.Time) (*agent, error) {
 	initial, err := parseSeedConfig(p.initial)
 	if err != nil {
 		return nil, fmt.Errorf("version 1: %w", err)
 	}
-	a := s.newAgent(p.name, p.descr, p.workflowType, initial, p.creator, t)
+	a := s.newAgent(p.name, p.descr, p.workflowType, initial, p.creator, start)
 	for i, sv := range p.versions {
 		prev := a.versions[len(a.versions)-1]
 		d, e := s.fork(a, prev.id, "", "", sv.by, step())
@@ -92,14 +123,6 @@ func (s *Simulator) seedAgent(p seedPlan, now time.Time) (*agent, error) {
 		if e := activate(a, active, p.activatedBy, step()); e != nil {
 			return nil, fmt.Errorf("activate v%d: %s", p.active, e.messages[0])
 		}
-	}
-	newest := a.versions[len(a.versions)-1]
-	d, e := s.fork(a, newest.id, "", p.draft.name, p.draft.by, step())
-	if e != nil {
-		return nil, fmt.Errorf("draft: %s", e.messages[0])
-	}
-	if err := s.seedEdits(d, p.draft.edits, step); err != nil {
-		return nil, fmt.Errorf("draft: %w", err)
 	}
 	return a, nil
 }

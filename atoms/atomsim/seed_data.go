@@ -126,6 +126,9 @@ func seedPlans() []seedPlan {
 				{by: "daniel.okafor", cfg: obj{"postCallAnalyticsConfig": obj{"dispositionMetrics": append(append(arr{}, supportMetrics...),
 					metric("csat_score", "On a scale of 1 to 5, how satisfied did the caller sound at the end?", "INTEGER"))}}},
 			}},
+			mainEdits: []seedEdit{
+				{by: "priya.sharma", cfg: obj{"synthesizer": obj{"speed": 1.05}}},
+			},
 		},
 		{
 			name: "clinic-scheduler", descr: "Brightsmile Dental appointment booking", workflowType: "single_prompt",

@@ -24,9 +24,25 @@ type Options struct {
 	// CheckDelay is the duration of a security check: 0 means
 	// DefaultCheckDelay, a negative value means checks complete at once.
 	CheckDelay time.Duration
-	// BranchModel answers the v1 write and list endpoints with the 409
-	// migration error, as production does since the branch model launched.
+	// BranchModel runs the agent API on the branch model, as production
+	// does since 2026-07-23: the branch routes are served, the v1 write and
+	// list endpoints answer the 409 migration error, and existing agents are
+	// migrated in place (see SetBranchModel). Off, the branch routes do not
+	// exist (Express HTML 404).
 	BranchModel bool
+	// RichConflicts answers a draft conflict with data.conflict besides the
+	// lean list of paths (dev's shape; production answers lean).
+	RichConflicts bool
+	// ForkCopiesHead gives a new branch its own revision 1, a copy of the
+	// source's head, instead of a null head until its first commit.
+	ForkCopiesHead bool
+	// ReadLag delays what reads show after a commit or a make-live: for this
+	// long on the clock, GET branches, GET branch and GET agent still show
+	// the previous live branch, heads and activeVersionId.
+	ReadLag time.Duration
+	// ListScanningDraft lists a draft whose publish is scanning in GET
+	// revisions, as a status "draft" row on top.
+	ListScanningDraft bool
 	// SpecDiffShape answers diffs in the spec's {sections, hasChanges} shape
 	// instead of the live {unchangedSections, diffs} shape.
 	SpecDiffShape bool
@@ -56,34 +72,42 @@ type Simulator struct {
 	// maxCalls bounds calls (see Options.MaxCalls).
 	maxCalls int
 
-	mu          sync.Mutex
-	checkDelay  time.Duration
-	branchModel bool
-	specDiff    bool
-	faults      Faults
-	faultRNG    *rand.Rand
-	ids         *idGen
-	org         string
-	agents      map[string]*agent
-	order       []string // agent ids in creation order
-	failNext    map[string]checkPlan
-	calls       []Call
-	convs       []Conversation
+	mu             sync.Mutex
+	checkDelay     time.Duration
+	branchModel    bool
+	specDiff       bool
+	richConflicts  bool
+	forkCopiesHead bool
+	readLag        time.Duration
+	listScanning   bool
+	frozen         bool
+	faults         Faults
+	faultRNG       *rand.Rand
+	ids            *idGen
+	org            string
+	agents         map[string]*agent
+	order          []string // agent ids in creation order
+	failNext       map[string]checkPlan
+	calls          []Call
+	convs          []Conversation
 }
 
 // New returns a simulator with no agents.
 func New(opts Options) *Simulator {
 	s := &Simulator{
-		apiKey:      opts.APIKey,
-		now:         opts.Now,
-		sleep:       opts.Sleep,
-		table:       routes(),
-		maxCalls:    cmp.Or(opts.MaxCalls, DefaultMaxCalls),
-		branchModel: opts.BranchModel,
-		specDiff:    opts.SpecDiffShape,
-		ids:         newIDGen(opts.Seed),
-		agents:      make(map[string]*agent),
-		failNext:    make(map[string]checkPlan),
+		apiKey:         opts.APIKey,
+		now:            opts.Now,
+		sleep:          opts.Sleep,
+		table:          routes(),
+		maxCalls:       cmp.Or(opts.MaxCalls, DefaultMaxCalls),
+		specDiff:       opts.SpecDiffShape,
+		richConflicts:  opts.RichConflicts,
+		forkCopiesHead: opts.ForkCopiesHead,
+		readLag:        max(opts.ReadLag, 0),
+		listScanning:   opts.ListScanningDraft,
+		ids:            newIDGen(opts.Seed),
+		agents:         make(map[string]*agent),
+		failNext:       make(map[string]checkPlan),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -94,6 +118,7 @@ func New(opts Options) *Simulator {
 	s.checkDelay = normDelay(opts.CheckDelay)
 	s.org = s.ids.objectID(s.now())
 	s.setFaultsLocked(opts.Faults)
+	s.branchModel = opts.BranchModel
 	return s
 }
 
@@ -116,11 +141,23 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
-// SetBranchModel switches the branch-model 409s on or off.
+// SetBranchModel switches the agent API between the branch model (on) and
+// v1 (off). Switching on migrates every v1 agent in place: Main, default and
+// live, whose revisions are its published versions and whose head is its
+// active version. Switching off only changes the routing: the v1 routes work
+// again on the same documents and the branch routes are gone, but migrated
+// agents keep their branches (hidden), v1 publishes and activations made
+// meanwhile are not reflected on them, and switching on again does not
+// migrate them a second time.
 func (s *Simulator) SetBranchModel(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.branchModel = on
+	if on {
+		for _, id := range s.order {
+			s.migrate(s.agents[id])
+		}
+	}
 }
 
 // SetSpecDiffShape switches the diff response shape (see Options.SpecDiffShape).
@@ -147,4 +184,16 @@ var (
 	ErrCheckFailed = errors.New("atomsim: security check failed")
 	// ErrInvalidStatus: not a security check status the simulator knows.
 	ErrInvalidStatus = errors.New("atomsim: invalid security check status")
+	// ErrInvalid: the API would answer 400 (bad name, bad config…).
+	ErrInvalid = errors.New("atomsim: invalid request")
+	// ErrForbidden: the API would answer 403 (Main, the live branch, an
+	// archived branch, a revision that failed its scan…).
+	ErrForbidden = errors.New("atomsim: forbidden")
+	// ErrConflict: the API would answer 409 (name taken, publish in
+	// progress, no committed revision…).
+	ErrConflict = errors.New("atomsim: conflict")
+	// ErrFrozen: a config freeze is on (the API would answer 423).
+	ErrFrozen = errors.New("atomsim: config freeze active")
+	// ErrNotBranchModel: a branch-model hook was called in v1 mode.
+	ErrNotBranchModel = errors.New("atomsim: the branch model is off")
 )

@@ -10,8 +10,11 @@ type AgentInfo struct {
 	Archived        bool
 	ActiveVersionID string
 	TotalCalls      int
-	Versions        []VersionInfo // oldest first
-	Drafts          []DraftInfo   // oldest first
+	Versions        []VersionInfo // oldest first; under the branch model every branch's revisions
+	Drafts          []DraftInfo   // open v1 drafts, oldest first
+	// The branch model (empty until the agent is on it).
+	LiveBranchID string
+	Branches     []BranchInfo // Main first, then by creation; archived ones included
 }
 
 // VersionInfo is a snapshot of a published version.
@@ -27,6 +30,10 @@ type VersionInfo struct {
 	PublishedAt   time.Time
 	ActivatedBy   string
 	ActivatedAt   time.Time
+	// Branch model: the branch it is a revision of and its number there
+	// (Number, the v1 versionNumber, is 0 for revisions committed on a branch).
+	BranchID       string
+	RevisionNumber int
 }
 
 // DraftInfo is a snapshot of an open draft.
@@ -44,6 +51,7 @@ func (s *Simulator) Agents() []AgentInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	s.settle(now)
 	out := make([]AgentInfo, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.agents[id].info(now))
@@ -59,14 +67,18 @@ func (s *Simulator) Agent(id string) (AgentInfo, bool) {
 	if a == nil {
 		return AgentInfo{}, false
 	}
-	return a.info(s.now()), true
+	now := s.now()
+	s.settle(now)
+	return a.info(now), true
 }
 
-// Config returns a copy of the full config of a published version (by id)
-// or of an open draft (by draftId), defaults included.
+// Config returns a copy of the full config, defaults included, of a
+// published version or branch revision (by id), of an open v1 or branch
+// draft (by draftId), or of a branch's open draft by "<branchId>:draft".
 func (s *Simulator) Config(agentID, id string) (map[string]any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settle(s.now())
 	a := s.agents[agentID]
 	if a == nil {
 		return nil, false
@@ -74,8 +86,11 @@ func (s *Simulator) Config(agentID, id string) (map[string]any, bool) {
 	if v := a.version(id); v != nil {
 		return copyConfig(v.config), true
 	}
-	if d := a.draft(id); d != nil {
-		return copyConfig(d.config), true
+	if cfg := a.draftConfig(id); cfg != nil {
+		return copyConfig(cfg), true
+	}
+	if cfg, e := a.configByRef(id); e == nil {
+		return copyConfig(cfg), true
 	}
 	return nil, false
 }
@@ -92,6 +107,7 @@ func (a *agent) info(now time.Time) AgentInfo {
 			CheckStatus: ch.status, CheckReason: ch.reason, SourceDraftID: v.sourceDraftID,
 			PublishedBy: v.publishedBy, PublishedAt: v.publishedAt,
 			ActivatedBy: v.activatedBy, ActivatedAt: v.activatedAt,
+			BranchID: v.branchID, RevisionNumber: v.revisionNumber,
 		})
 	}
 	for _, d := range a.drafts {
@@ -99,6 +115,10 @@ func (a *agent) info(now time.Time) AgentInfo {
 			DraftID: d.draftID, RecordID: d.recordID, Name: d.name, Revision: d.revision,
 			SourceVersionID: d.sourceVersionID, LastEditor: d.lastEditor(),
 		})
+	}
+	ai.LiveBranchID = a.liveBranchID
+	for _, b := range a.sortedBranches() {
+		ai.Branches = append(ai.Branches, a.branchInfo(b))
 	}
 	return ai
 }

@@ -156,15 +156,20 @@ func activate(a *agent, v *version, by string, now time.Time) *apiError {
 }
 
 // ActivateDirect activates a version as if someone did it on the dashboard
-// (by is their name), bypassing HTTP, faults and the branch-model switch but
-// not the security check: errors wrap ErrNotFound, ErrCheckPending or
-// ErrCheckFailed.
+// (by is their name), bypassing HTTP and faults but not the security check:
+// errors wrap ErrNotFound, ErrCheckPending or ErrCheckFailed. An agent on
+// the branch model has no activation (what serves is the live branch's
+// head), so there it wraps ErrConflict: use DashboardMakeLive or
+// DashboardRestore.
 func (s *Simulator) ActivateDirect(agentID, versionID, by string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.agents[agentID]
 	if a == nil {
 		return fmt.Errorf("agent %s: %w", agentID, ErrNotFound)
+	}
+	if s.branchModel && a.onBranchModel() {
+		return fmt.Errorf("activate %s on the branch model: %w", versionID, ErrConflict)
 	}
 	v := a.version(versionID)
 	if v == nil {

@@ -21,12 +21,20 @@ func TestParseFlags(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, "", func(c config) bool {
-			return c.addr == ":8090" && c.checkDelay == atomsim.DefaultCheckDelay && !c.seedDemo && c.apiKey == ""
+			return c.addr == ":8090" && c.checkDelay == atomsim.DefaultCheckDelay && !c.seedDemo && c.apiKey == "" && !c.branchModel
 		}, false},
 		{"all flags", []string{"-addr", ":9", "-check-delay", "1s", "-seed-demo", "-branch-model", "-fault-rate", "0.25", "-api-key", "k"}, "", func(c config) bool {
 			return c.addr == ":9" && c.checkDelay == time.Second && c.seedDemo && c.branchModel && c.faultRate == 0.25 && c.apiKey == "k"
 		}, false},
 		{"key from the environment", nil, "envkey", func(c config) bool { return c.apiKey == "envkey" }, false},
+		{"model v2", []string{"-model", "v2", "-rich-conflicts", "-read-lag", "2s"}, "", func(c config) bool {
+			return c.branchModel && c.richConflicts && c.readLag == 2*time.Second
+		}, false},
+		{"model v1 explicitly", []string{"-model", "v1"}, "", func(c config) bool { return !c.branchModel }, false},
+		{"branch-model alias", []string{"-branch-model"}, "", func(c config) bool { return c.branchModel }, false},
+		{"alias contradicts v1", []string{"-branch-model", "-model", "v1"}, "", nil, true},
+		{"unknown model", []string{"-model", "v3"}, "", nil, true},
+		{"negative read lag", []string{"-read-lag", "-1s"}, "", nil, true},
 		{"rate out of range", []string{"-fault-rate", "2"}, "", nil, true},
 		{"unknown flag", []string{"-nope"}, "", nil, true},
 	}
