@@ -1,0 +1,467 @@
+package branches
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/internal/wire"
+)
+
+// ownPrefix starts the name of every branch the adapter makes for a
+// promotion; the promotion id follows, so a retry finds its branch by name.
+const ownPrefix = "atomsbot-"
+
+func ownName(promotionID string) string { return ownPrefix + promotionID }
+
+// vanishedGrace is how long a draft may be gone with the branch head
+// unchanged before that counts as discarded: a commit's read-back lags by a
+// few seconds.
+const vanishedGrace = 30 * time.Second
+
+// token is the adapter's state of a release.
+type token struct {
+	Stage     string `json:"stage,omitempty"`     // the branch published on (or, for a rollback, the target's)
+	StageName string `json:"stageName,omitempty"` // its name
+	Own       bool   `json:"own,omitempty"`       // the adapter made the stage branch
+	Prior     string `json:"prior,omitempty"`     // the stage's head before publishing
+	Draft     string `json:"draft,omitempty"`     // the draftId of the draft being published
+	Live      string `json:"live,omitempty"`      // the live branch when the release was made
+	Rollback  bool   `json:"rollback,omitempty"`
+	Restored  string `json:"restored,omitempty"`  // a rollback's restore of the target
+	Activated bool   `json:"activated,omitempty"` // the adapter made the release live once
+	Vanished  int64  `json:"vanished,omitempty"`  // unix ms the draft was first seen gone
+}
+
+func decodeToken(s string) token {
+	var t token
+	_ = json.Unmarshal([]byte(s), &t)
+	return t
+}
+
+func (t token) encode() string {
+	b, _ := json.Marshal(t)
+	return string(b)
+}
+
+// mine refuses a release begun on the other model.
+func mine(r platform.Release) error {
+	if r.Model == "" || r.Model == platform.ModelV2 {
+		return nil
+	}
+	return platform.Errorf(platform.ErrWrongModel, fmt.Sprintf("it was begun on Atoms' %s versioning model; what it published cannot be continued on branches", r.Model))
+}
+
+// Stage decides where the release is published and prepares it: a draft on
+// the live branch is copied to a branch of the adapter's own forked from the
+// live branch (publishing on the live branch would go live at once); a
+// draft on any other branch is published where it is. The stage's head and
+// draft are recorded, so the revision the publish makes can be told apart.
+func (a *Adapter) Stage(ctx context.Context, r platform.Release) (platform.Release, error) {
+	if err := mine(r); err != nil {
+		return r, err
+	}
+	t, err := a.tree(ctx, r.AgentID)
+	if err != nil {
+		return r, err
+	}
+	src := t.byID(r.DraftID)
+	switch {
+	case t.live == nil:
+		return r, platform.Errorf(platform.ErrRefused, "the agent has no live branch")
+	case src == nil:
+		return r, platform.Errorf(platform.ErrNotFound, "the draft's branch no longer exists")
+	case !src.HasOpenDraft:
+		return r, platform.Errorf(platform.ErrNotFound, fmt.Sprintf("branch “%s” has no open draft any more (published or discarded)", src.Branch.Name))
+	case r.Base != "" && t.liveHead() != r.Base:
+		return r, &platform.MovedError{What: "the live version changed while the promotion was being prepared; promote again to compare with what is live now"}
+	}
+	tok := token{Live: t.liveID()}
+	stage := src
+	if src.IsLive {
+		if stage, err = a.ownStage(ctx, r, t, src); err != nil {
+			return r, err
+		}
+		tok.Own = true
+	}
+	detail, err := a.c.GetBranchDraft(ctx, r.AgentID, stage.Branch.ID)
+	if err != nil {
+		if errors.Is(err, atoms.ErrNotFound) {
+			return r, platform.Errorf(platform.ErrNotFound, fmt.Sprintf("branch “%s” has no open draft any more (published or discarded)", stage.Branch.Name))
+		}
+		return r, read(err)
+	}
+	if p := detail.Latest.PendingPublish; p != nil && p.State == atoms.PendingActive {
+		return r, platform.Errorf(platform.ErrBusy, fmt.Sprintf("branch “%s” is being published already", stage.Branch.Name))
+	}
+	tok.Stage, tok.StageName = stage.Branch.ID, stage.Branch.Name
+	tok.Prior, tok.Draft = stage.Branch.HeadRevisionID, detail.Latest.DraftID
+	r.Model, r.Token = platform.ModelV2, tok.encode()
+	r.Key = stage.Branch.ID + ":" + firstNonEmpty(detail.Latest.DraftID, detail.Latest.ID)
+	r.Number = stage.HeadRevisionNumber + 1
+	r.Ref = t.ref(stage.Branch.ID, stage.Branch.Name, r.Number)
+	return r, nil
+}
+
+// ownStage finds or makes the adapter's branch for r, forked from the live
+// branch, and copies the live branch's draft into it.
+func (a *Adapter) ownStage(ctx context.Context, r platform.Release, t tree, src *atoms.BranchSummary) (*atoms.BranchSummary, error) {
+	name := ownName(r.ID)
+	own := t.byName(name)
+	fresh := false
+	if own == nil {
+		created, err := a.c.CreateBranch(ctx, r.AgentID, atoms.CreateBranchRequest{SourceBranchID: t.liveID(), Name: name})
+		switch {
+		case errors.Is(err, atoms.ErrBranchNameExists):
+			// An earlier attempt made it without us hearing the answer.
+			t2, terr := a.tree(ctx, r.AgentID)
+			if terr != nil {
+				return nil, terr
+			}
+			if own = t2.byName(name); own == nil {
+				return nil, write(err)
+			}
+		case err != nil:
+			return nil, write(err)
+		default:
+			own, fresh = &atoms.BranchSummary{Branch: *created}, true
+			if created.HeadRevisionID != "" {
+				// A fork that starts with a head has one revision, its copy
+				// of the source's head: the publish will be revision 2.
+				own.HeadRevisionNumber = 1
+			}
+		}
+	}
+	if own.HasOpenDraft {
+		return own, nil // copied by an earlier attempt
+	}
+	if !fresh {
+		if err := a.unpublished(ctx, r.AgentID, own); err != nil {
+			return nil, err
+		}
+	}
+	body, err := a.liveDraftChanges(ctx, r.AgentID, src, t.liveHead())
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.c.PutBranchDraft(ctx, r.AgentID, own.Branch.ID, atoms.DraftEdit{Config: body})
+	if err != nil {
+		return nil, write(err)
+	}
+	own.HasOpenDraft = true
+	if own.Branch.OpenDraftID == "" {
+		own.Branch.OpenDraftID = v.DraftID
+	}
+	return own, nil
+}
+
+// unpublished refuses an own branch found from an earlier attempt that has
+// a publish of its own (copying the draft again would stage it twice). A
+// fork's head is null until its first commit, or a copy of the source's head
+// made at the fork: revision 1, which no draft published.
+func (a *Adapter) unpublished(ctx context.Context, agentID string, own *atoms.BranchSummary) error {
+	head := own.Branch.HeadRevisionID
+	if head == "" || head == own.Branch.SourceRevisionID {
+		return nil
+	}
+	d, err := a.c.GetRevision(ctx, agentID, own.Branch.ID, head)
+	if err != nil {
+		return read(err)
+	}
+	if d.Revision.RevisionNumber <= 1 && d.Revision.SourceDraftID == "" && d.Revision.RestoredFromRevisionID == "" {
+		return nil
+	}
+	return platform.Errorf(platform.ErrRefused, fmt.Sprintf("branch “%s” already has a revision of its own", own.Branch.Name))
+}
+
+// liveDraftChanges is the config body that makes a fork of the live head
+// equal to the live branch's draft: every field whose value differs, sent
+// whole (so arrays replace as a unit, as they do on the platform).
+func (a *Adapter) liveDraftChanges(ctx context.Context, agentID string, src *atoms.BranchSummary, head string) (atoms.ConfigPatch, error) {
+	draftID := src.Branch.OpenDraftID
+	if draftID == "" {
+		d, err := a.c.GetBranchDraft(ctx, agentID, src.Branch.ID)
+		if err != nil {
+			return atoms.ConfigPatch{}, read(err)
+		}
+		draftID = d.Latest.DraftID
+	}
+	draft, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{DraftID: draftID})
+	if err != nil {
+		return atoms.ConfigPatch{}, read(err)
+	}
+	live, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{VersionID: head})
+	if err != nil {
+		return atoms.ConfigPatch{}, read(err)
+	}
+	body, err := changedFields(draft.ResolvedConfig, live.ResolvedConfig)
+	if err != nil {
+		return atoms.ConfigPatch{}, err
+	}
+	if body.Empty() {
+		return atoms.ConfigPatch{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("the draft on branch “%s” changes nothing against the live version", src.Branch.Name))
+	}
+	return body, nil
+}
+
+// changedFields compares two flat resolved configs and returns the fields
+// of to that differ from from, as a config body: the flat prompt and tools
+// go back into singlePromptConfig, the flat language keys into language,
+// and keys derived for reading only (modelName) are left out.
+func changedFields(to, from *atoms.ResolvedConfig) (atoms.ConfigPatch, error) {
+	tm, err := flat(to)
+	if err != nil {
+		return atoms.ConfigPatch{}, err
+	}
+	fm, err := flat(from)
+	if err != nil {
+		return atoms.ConfigPatch{}, err
+	}
+	out := map[string]any{}
+	differs := func(k string) bool { return !reflect.DeepEqual(tm[k], fm[k]) && tm[k] != nil }
+	if differs("prompt") || differs("tools") {
+		spc := map[string]any{}
+		for _, k := range []string{"prompt", "tools"} {
+			if tm[k] != nil {
+				spc[k] = tm[k]
+			}
+		}
+		out["singlePromptConfig"] = spc
+	}
+	if differs("defaultLanguage") || differs("supportedLanguages") || differs("languageSwitching") {
+		lang := map[string]any{"switching": map[string]any{}}
+		for k, to := range map[string]string{"defaultLanguage": "default", "supportedLanguages": "supported", "languageSwitching": "switching"} {
+			if tm[k] != nil {
+				lang[to] = tm[k]
+			}
+		}
+		out["language"] = lang
+	}
+	for k := range tm {
+		switch k {
+		case "prompt", "tools", "defaultLanguage", "supportedLanguages", "languageSwitching", "modelName":
+			continue
+		}
+		if differs(k) {
+			out[k] = tm[k]
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return atoms.ConfigPatch{}, fmt.Errorf("copy the draft: %w", err)
+	}
+	var p atoms.ConfigPatch
+	if err := json.Unmarshal(b, &p); err != nil {
+		return atoms.ConfigPatch{}, fmt.Errorf("copy the draft: %w", err)
+	}
+	return p, nil
+}
+
+func flat(rc *atoms.ResolvedConfig) (map[string]any, error) {
+	out := map[string]any{}
+	if rc == nil {
+		return out, nil
+	}
+	b, err := json.Marshal(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read a config: %w", err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("read a config: %w", err)
+	}
+	return out, nil
+}
+
+// Publish publishes the staged draft. Atoms answers 200 with the revision
+// when it commits at once, or 202 while the scan runs, without an id: the
+// revision is then found later by the branch head moving. After an unclear
+// answer (now or earlier) it finds out first: a scan running, a commit
+// made, a failed scan, or nothing done.
+func (a *Adapter) Publish(ctx context.Context, r platform.Release, retry bool) (platform.Release, error) {
+	if err := mine(r); err != nil {
+		return r, err
+	}
+	tok := decodeToken(r.Token)
+	if retry {
+		found, done, err := a.findPublish(ctx, r, tok)
+		if err != nil || done {
+			return found, err
+		}
+	}
+	s, err := a.c.GetBranch(ctx, r.AgentID, tok.Stage)
+	if err != nil {
+		return r, read(err)
+	}
+	if s.IsLive {
+		return r, platform.Errorf(platform.ErrRefused, fmt.Sprintf("branch “%s” is live now, and publishing there would go live without approval", s.Branch.Name))
+	}
+	res, err := a.c.PublishBranchDraft(ctx, r.AgentID, tok.Stage, r.Label)
+	if err != nil {
+		if atoms.Ambiguous(err) {
+			if found, done, ferr := a.findPublish(ctx, r, tok); ferr == nil && done {
+				return found, nil
+			}
+		}
+		return r, publishError(err, s.Branch.Name)
+	}
+	if res.State == atoms.PublishCommitted && res.Revision != nil {
+		return a.committed(ctx, r, tok, *res.Revision)
+	}
+	r.Check = platform.Check{Status: "queued"}
+	return r, nil
+}
+
+// findPublish looks at the stage after an unclear publish: done reports
+// whether the publish happened (scanning, committed or failed its scan).
+func (a *Adapter) findPublish(ctx context.Context, r platform.Release, tok token) (platform.Release, bool, error) {
+	s, err := a.c.GetBranch(ctx, r.AgentID, tok.Stage)
+	if err != nil {
+		return r, false, read(err)
+	}
+	if h := s.Branch.HeadRevisionID; h != "" && h != tok.Prior {
+		d, err := a.c.GetRevision(ctx, r.AgentID, tok.Stage, h)
+		if err != nil {
+			return r, false, read(err)
+		}
+		found, err := a.committed(ctx, r, tok, d.Revision)
+		return found, err == nil, err
+	}
+	detail, err := a.c.GetBranchDraft(ctx, r.AgentID, tok.Stage)
+	if errors.Is(err, atoms.ErrNotFound) {
+		// Gone with the head unchanged: discarded, or committed while the
+		// branch's read-back still lags (it trails a commit by a few
+		// seconds; draft reads do not). Refresh tells them apart, within
+		// vanishedGrace; publishing again could only answer "no draft".
+		r.Check = platform.Check{Status: "queued"}
+		return r, true, nil
+	}
+	if err != nil {
+		return r, false, read(err)
+	}
+	l := detail.Latest
+	switch c := wire.Check(l.SecurityCheck); {
+	case l.PendingPublish != nil && l.PendingPublish.State == atoms.PendingActive:
+		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+		return r, true, nil
+	case c.Outcome() == platform.CheckFailed:
+		r.Check = c
+		return r, true, nil
+	}
+	return r, false, nil
+}
+
+// committed records the revision a publish made, after checking that it
+// came from the draft that was published.
+func (a *Adapter) committed(_ context.Context, r platform.Release, tok token, rev atoms.Version) (platform.Release, error) {
+	if tok.Draft != "" && rev.SourceDraftID != "" && rev.SourceDraftID != tok.Draft {
+		return r, &platform.MovedError{What: "another publish landed on the branch before this one; its head is not what the approvers are shown"}
+	}
+	r.VersionID, r.Number, r.Label = rev.ID, rev.RevisionNumber, firstNonEmpty(r.Label, rev.Label)
+	r.Ref = (tree{}).ref("", tok.StageName, rev.RevisionNumber)
+	r.Check = revisionCheck(rev)
+	if !rev.PublishedAt.IsZero() {
+		r.PublishedAt = rev.PublishedAt
+	}
+	return r, nil
+}
+
+// publishError explains a refused publish.
+func publishError(err error, branch string) error {
+	switch {
+	case errors.Is(err, atoms.ErrPublishInProgress):
+		return &platform.Error{Kind: platform.ErrBusy, Msg: fmt.Sprintf("branch “%s” is being published by someone else", branch), Err: err}
+	case errors.Is(err, atoms.ErrNotFound):
+		return &platform.Error{Kind: platform.ErrNotFound, Msg: fmt.Sprintf("branch “%s” has no open draft any more (published or discarded)", branch), Err: err}
+	case errors.Is(err, atoms.ErrConfigFrozen) || atoms.Ambiguous(err):
+		return write(err)
+	}
+	var ae *atoms.APIError
+	if errors.As(err, &ae) && ae.Status == 409 {
+		return &platform.Error{Kind: platform.ErrRefused, Msg: fmt.Sprintf("Atoms refused to publish the draft on branch “%s” (its last security check may have failed: edit the draft and promote again)", branch), Err: err}
+	}
+	return write(err)
+}
+
+// Refresh looks at a published release: while it is scanning, its draft
+// says so (or says it failed); once the branch head moves, the new head is
+// the release's revision.
+func (a *Adapter) Refresh(ctx context.Context, r platform.Release) (platform.Release, error) {
+	if err := mine(r); err != nil {
+		return r, err
+	}
+	tok := decodeToken(r.Token)
+	if r.VersionID != "" {
+		d, err := a.c.GetRevision(ctx, r.AgentID, tok.Stage, r.VersionID)
+		if err != nil {
+			return r, read(err)
+		}
+		return a.committed(ctx, r, tok, d.Revision)
+	}
+	detail, err := a.c.GetBranchDraft(ctx, r.AgentID, tok.Stage)
+	switch {
+	case errors.Is(err, atoms.ErrNotFound):
+		return a.draftGone(ctx, r, tok)
+	case err != nil:
+		return r, read(err)
+	}
+	l := detail.Latest
+	c := wire.Check(l.SecurityCheck)
+	switch {
+	case tok.Draft != "" && l.DraftID != "" && l.DraftID != tok.Draft:
+		return r, platform.Errorf(platform.ErrRefused, "the draft being published was discarded and replaced on the branch; nothing was committed")
+	case l.PendingPublish != nil && l.PendingPublish.State == atoms.PendingActive:
+		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+	case c.Outcome() == platform.CheckFailed:
+		r.Check = c
+	case l.PendingPublish != nil:
+		return r, platform.Errorf(platform.ErrRefused, "the publish was cancelled outside atomsbot; nothing was committed")
+	default:
+		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+	}
+	return r, nil
+}
+
+// draftGone handles a scanning draft that is no longer there: committed
+// (the head moved, possibly seen a little late) or discarded.
+func (a *Adapter) draftGone(ctx context.Context, r platform.Release, tok token) (platform.Release, error) {
+	s, err := a.c.GetBranch(ctx, r.AgentID, tok.Stage)
+	if err != nil {
+		return r, read(err)
+	}
+	if s.Branch.Status == "archived" {
+		return r, platform.Errorf(platform.ErrNotFound, fmt.Sprintf("branch “%s” was archived", s.Branch.Name))
+	}
+	if h := s.Branch.HeadRevisionID; h != "" && h != tok.Prior {
+		d, err := a.c.GetRevision(ctx, r.AgentID, tok.Stage, h)
+		if err != nil {
+			return r, read(err)
+		}
+		tok.Vanished = 0
+		r.Token = tok.encode()
+		return a.committed(ctx, r, tok, d.Revision)
+	}
+	now := a.now()
+	if tok.Vanished == 0 {
+		tok.Vanished = now.UnixMilli()
+		r.Token = tok.encode()
+	}
+	if now.Sub(time.UnixMilli(tok.Vanished)) > vanishedGrace {
+		return r, platform.Errorf(platform.ErrNotFound, fmt.Sprintf("the draft on branch “%s” was discarded during its security check; nothing was committed", s.Branch.Name))
+	}
+	return r, nil
+}
+
+// DiffRelease compares the release with the live version it was requested
+// against: its revision once committed, the staged draft before.
+func (a *Adapter) DiffRelease(ctx context.Context, r platform.Release) (platform.Diff, error) {
+	target := r.VersionID
+	if target == "" {
+		target = atoms.DraftRef(decodeToken(r.Token).Stage)
+	}
+	return a.DiffVersions(ctx, r.AgentID, r.Base, target)
+}
