@@ -5,9 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
@@ -138,7 +137,6 @@ func (h *Handler) failure(name string, err error) render.Message {
 	var re *RefError
 	var rf *workflow.RefusedError
 	var ife *workflow.InFlightError
-	var ae *atoms.APIError
 	switch {
 	case errors.As(err, &re):
 		return render.Note(":mag: " + re.Msg)
@@ -146,27 +144,33 @@ func (h *Handler) failure(name string, err error) render.Message {
 		return render.Note(":no_entry_sign: " + rf.Msg)
 	case errors.As(err, &ife):
 		return inFlight(ife)
-	case errors.Is(err, atoms.ErrMigrationRequired):
-		return render.Note(":construction: This Atoms organisation has moved to the new branch-based versioning model, and the drafts/versions API atomsbot uses now answers “deprecated” (HTTP 409). Nothing was changed. Use the Atoms dashboard until atomsbot supports branches.")
+	case errors.Is(err, platform.ErrWrongModel):
+		h.log.Warn("command failed: Atoms runs another versioning model than configured", "command", name, "err", err)
+		return render.Note(fmt.Sprintf(":construction: `%s` failed: %s, which is not the versioning model atomsbot is configured for. Nothing was changed. An admin should set ATOMS_API to `auto`.", name, render.Escape(platform.Explain(err))))
+	case errors.Is(err, platform.ErrFrozen):
+		return render.Note(":snowflake: Atoms is in a configuration freeze for maintenance and takes no changes right now. Nothing was changed; please try again after the freeze.")
+	case errors.Is(err, platform.ErrBusy):
+		return render.Note(":hourglass_flowing_sand: Nothing was changed: " + render.Escape(platform.Explain(err)) + ".")
 	case errors.Is(err, context.DeadlineExceeded):
 		return render.Note(":hourglass: Atoms did not answer in time; nothing was changed by atomsbot. Please try again.")
-	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+	case errors.Is(err, platform.ErrUnauthorized):
 		// Not the user's doing: say what an admin has to fix.
 		h.log.Warn("command failed: Atoms refused the API key", "command", name, "err", err)
-		return render.Note(fmt.Sprintf(":closed_lock_with_key: `%s` failed: Atoms refused atomsbot's API key (HTTP %d: %s). An admin needs to check SMALLEST_API_KEY.%s",
-			name, ae.Status, render.Escape(workflow.UserMessage(err)), requestRef(ae)))
+		return render.Note(fmt.Sprintf(":closed_lock_with_key: `%s` failed: Atoms refused atomsbot's API key (%s). An admin needs to check SMALLEST_API_KEY.%s",
+			name, render.Escape(platform.Explain(err)), requestRef(err)))
 	}
 	h.log.Warn("command failed", "command", name, "err", err)
-	return render.Note(":warning: `" + name + "` failed: " + render.Escape(workflow.UserMessage(err)) + requestRef(ae))
+	return render.Note(":warning: `" + name + "` failed: " + render.Escape(platform.Explain(err)) + requestRef(err))
 }
 
 // requestRef names the Atoms request id of a failed call, for a support
 // ticket ("" when there is none).
-func requestRef(ae *atoms.APIError) string {
-	if ae == nil || ae.RequestID == "" {
+func requestRef(err error) string {
+	id := platform.RequestID(err)
+	if id == "" {
 		return ""
 	}
-	return " (Atoms request " + render.Escape(ae.RequestID) + ")"
+	return " (Atoms request " + render.Escape(id) + ")"
 }
 
 func inFlight(ife *workflow.InFlightError) render.Message {
@@ -174,7 +178,7 @@ func inFlight(ife *workflow.InFlightError) render.Message {
 	if p.ID == "" {
 		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Escape(ife.AgentName)))
 	}
-	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.VersionName(p.VersionNumber))
+	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.Escape(refOf(p)))
 	if p.Label != "" {
 		msg += " “" + render.Escape(p.Label) + "”"
 	}
@@ -219,7 +223,7 @@ func (h *Handler) send(ctx context.Context, sc slack.SlashCommand, r reply) {
 func single(m render.Message) reply { return reply{msgs: []render.Message{m}} }
 
 func (h *Handler) cmdAgents(ctx context.Context, c command.Command) (reply, error) {
-	agents, err := h.atoms.AllAgents(ctx, c.Search)
+	agents, err := h.atoms.Agents(ctx, c.Search)
 	if err != nil {
 		return reply{}, err
 	}
@@ -231,20 +235,18 @@ func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, erro
 	if err != nil {
 		return reply{}, err
 	}
-	v := render.StatusView{Agent: *agent, Generated: h.now()}
-	if agent.ActiveVersionID != "" {
-		if d, err := h.atoms.GetVersion(ctx, agent.ID, agent.ActiveVersionID); err == nil {
-			v.Active = &d.Version
-		} else if !errors.Is(err, atoms.ErrNotFound) {
-			return reply{}, err
-		}
+	v := render.StatusView{Agent: agent, Generated: h.now()}
+	if live, err := h.atoms.Live(ctx, agent.ID); err == nil {
+		v.Active = &live
+	} else if !errors.Is(err, platform.ErrNotFound) {
+		return reply{}, err
 	}
-	if v.Drafts, err = h.atoms.ListDrafts(ctx, agent.ID); err != nil && !errors.Is(err, atoms.ErrMigrationRequired) {
+	if v.Drafts, err = h.openDrafts(ctx, agent); err != nil && !errors.Is(err, platform.ErrWrongModel) {
 		return reply{}, err
 	}
 	if holder, err := h.store.LockHolder(ctx, state.AgentLock(agent.ID)); err == nil && holder != "" {
 		if p, err := h.store.Promotion(ctx, holder); err == nil {
-			v.InFlight = &render.InFlight{VersionNumber: p.VersionNumber, Label: p.Label, State: string(p.State),
+			v.InFlight = &render.InFlight{VersionNumber: p.VersionNumber, VersionRef: p.VersionRef, Label: p.Label, State: string(p.State),
 				Requester: p.Requester, Link: workflow.Permalink(p.Channel, p.MessageTS)}
 		}
 	}
@@ -261,11 +263,14 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	if err != nil {
 		return reply{}, err
 	}
-	list, err := h.atoms.ListVersions(ctx, agent.ID, atoms.ListVersionsOptions{Limit: 40})
+	page, err := h.atoms.Versions(ctx, agent.ID, platform.VersionQuery{Branch: c.Branch, Limit: 40})
+	if errors.Is(err, platform.ErrNotFound) && c.Branch != "" {
+		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
+	}
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Versions(*agent, list.Versions, list.Total)), nil
+	return single(render.Versions(agent, page.Versions, page.Total, page.Branch)), nil
 }
 
 func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, error) {
@@ -273,15 +278,17 @@ func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, erro
 	if err != nil {
 		return reply{}, err
 	}
-	drafts, err := h.atoms.ListDrafts(ctx, agent.ID)
+	drafts, err := h.openDrafts(ctx, agent)
 	if err != nil {
 		return reply{}, err
 	}
-	numbers := map[string]int{}
-	if list, err := h.atoms.ListVersions(ctx, agent.ID, atoms.ListVersionsOptions{Limit: 100}); err == nil {
-		for _, v := range list.Versions {
-			numbers[v.ID] = v.VersionNumber
-		}
+	return single(render.Drafts(agent, drafts)), nil
+}
+
+// refOf names a promotion's version as commands know it.
+func refOf(p state.Promotion) string {
+	if p.VersionRef != "" {
+		return p.VersionRef
 	}
-	return single(render.Drafts(*agent, drafts, numbers)), nil
+	return render.VersionName(p.VersionNumber)
 }

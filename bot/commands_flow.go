@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
@@ -24,7 +24,7 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 	if err != nil {
 		return reply{}, err
 	}
-	var d *atoms.Diff
+	var d platform.Diff
 	var title string
 	if c.Version != "" {
 		a, err := h.resolveVersion(ctx, agent, c.Version)
@@ -38,11 +38,11 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 		if d, err = h.atoms.DiffVersions(ctx, agent.ID, a.ID, b.ID); err != nil {
 			return reply{}, err
 		}
-		title = fmt.Sprintf("%s: %s → %s", agent.Name, render.VersionName(a.VersionNumber), render.VersionName(b.VersionNumber))
+		title = fmt.Sprintf("%s: %s → %s", agent.Name, a.Ref, b.Ref)
 	} else {
-		var draft atoms.Version
+		var draft platform.Draft
 		if c.Draft != "" {
-			draft, err = h.resolveDraft(ctx, agent, c.Draft)
+			draft, err = h.resolveDraft(ctx, agent, c.Draft, true)
 			var re *RefError
 			if errors.As(err, &re) && versionNum.MatchString(c.Draft) {
 				// "diff agent v3" reads like a version: say how to compare versions.
@@ -54,20 +54,20 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 		if err != nil {
 			return reply{}, err
 		}
-		if agent.ActiveVersionID == "" {
+		if agent.LiveVersionID == "" {
 			return reply{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to compare with."}
 		}
-		if d, err = h.atoms.DiffDraft(ctx, agent.ID, draft.DraftID, agent.ActiveVersionID); err != nil {
+		if d, err = h.atoms.DiffDraft(ctx, agent.ID, draft.ID); err != nil {
 			return reply{}, err
 		}
-		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, cmp.Or(draft.DraftName, draft.DraftID))
+		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, cmp.Or(draft.Name, draft.ID))
 	}
-	return diffReply(agent.Name, title, *d), nil
+	return diffReply(agent.Name, title, d), nil
 }
 
 // diffReply pages a diff for response_url; when it needs more pages than
 // that allows, the full diff follows as a file.
-func diffReply(agentName, title string, d atoms.Diff) reply {
+func diffReply(agentName, title string, d platform.Diff) reply {
 	pages := render.Diff(title, d, render.DiffOptions{})
 	if len(pages) <= maxReplyPages {
 		return reply{msgs: pages}
@@ -93,12 +93,12 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 	if err != nil {
 		return reply{}, err
 	}
-	draft, err := h.resolveDraft(ctx, agent, c.Draft)
+	draft, err := h.resolveDraft(ctx, agent, c.Draft, true)
 	if err != nil {
 		return reply{}, err
 	}
 	p, err := h.engine.Promote(ctx, workflow.PromoteRequest{
-		Agent: *agent, Draft: draft, Label: c.Label,
+		Agent: agent, Draft: draft, Label: c.Label,
 		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID,
 	})
 	if err != nil {
@@ -116,7 +116,7 @@ func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c comm
 	if err != nil {
 		return reply{}, err
 	}
-	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: *agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID})
+	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID})
 	if err != nil {
 		return reply{}, err
 	}
@@ -125,11 +125,14 @@ func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c comm
 
 // promotionReply tells the requester where their promotion stands.
 func promotionReply(p state.Promotion, done string) render.Message {
-	name := render.Escape(p.AgentName) + " " + render.VersionName(p.VersionNumber)
+	name := render.Escape(p.AgentName) + " " + render.Escape(refOf(p))
 	switch p.State {
 	case state.Published, state.Activating, state.Live:
 		return render.Note(fmt.Sprintf(":white_check_mark: %s is %s; the approval request is in this channel.", name, done))
 	case state.Requested:
+		if p.Reason != "" {
+			return render.Note(":snowflake: Not published yet: " + render.Escape(p.Reason) + ". Nothing was changed on Atoms; the approval request will be posted here once it is published.")
+		}
 		return render.Note(":hourglass_flowing_sand: Atoms did not confirm the publish in time. atomsbot is checking whether the version was created and will post the approval request here; nothing will be published twice.")
 	}
 	return render.Note(fmt.Sprintf(":x: The promotion of %s %s: %s", render.Escape(p.AgentName), p.State, render.Escape(p.Reason)))
@@ -144,7 +147,7 @@ func (h *Handler) cmdCancel(ctx context.Context, sc slack.SlashCommand, c comman
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.VersionName(p.VersionNumber)))), nil
+	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.Escape(refOf(p))))), nil
 }
 
 func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
@@ -163,7 +166,7 @@ func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command
 		}
 		return reply{msgs: []render.Message{render.Note(":mute: This channel no longer follows changes of " + name + ".")}, inChannel: true}, nil
 	}
-	added, err := h.engine.Watch(ctx, *agent, sc.ChannelID, sc.UserID)
+	added, err := h.engine.Watch(ctx, agent, sc.ChannelID, sc.UserID)
 	if err != nil {
 		return reply{}, err
 	}

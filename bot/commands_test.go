@@ -247,22 +247,26 @@ func TestAmbiguousNames(t *testing.T) {
 	})
 }
 
-// TestMigration409InPlainWords: with the branch model on, the v1 endpoints
-// answer 409; users are told what that means, not the server's text.
-func TestMigration409InPlainWords(t *testing.T) {
+// TestWrongVersioningModelInPlainWords: atomsbot runs the drafts model
+// (ATOMS_API=v1) against an organisation on the branch model. Users are
+// told what that means and what to do, in plain words and not the server's
+// text; status still works; the edit form opens without creating anything,
+// and saving it is refused in the form.
+func TestWrongVersioningModelInPlainWords(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		h.sim.SetBranchModel(true)
-		plain := "moved to the new branch-based versioning model"
+		const plain = "failed: this Atoms organisation runs the branch-based versioning model, which is not the versioning model atomsbot is configured for. Nothing was changed. An admin should set ATOMS_API to `auto`."
+		noise := []string{"versioning_v2_migration_required", "MCP", "/agents/:id/branches"}
 		for _, text := range []string{"drafts support-concierge", "versions support-concierge", "diff support-concierge",
 			"diff support-concierge v1 v2", "promote support-concierge x ship", "rollback support-concierge v1"} {
 			got := h.reply(text)
-			if !strings.Contains(got, plain) || !strings.Contains(got, "Nothing was changed") {
-				t.Errorf("/atoms %s: answer = %s", text, got)
+			if want := ":construction: `" + strings.Fields(text)[0] + "` " + plain; !strings.Contains(got, want) {
+				t.Errorf("/atoms %s: answer = %s, want %q", text, got, want)
 			}
-			for _, noise := range []string{"versioning_v2_migration_required", "MCP", "/agents/:id/branches"} {
-				if strings.Contains(got, noise) {
-					t.Errorf("/atoms %s: answer leaks the server's text %q", text, noise)
+			for _, n := range noise {
+				if strings.Contains(got, n) {
+					t.Errorf("/atoms %s: answer leaks the server's text %q", text, n)
 				}
 			}
 		}
@@ -270,14 +274,49 @@ func TestMigration409InPlainWords(t *testing.T) {
 		if got := h.reply("status support-concierge"); !strings.Contains(got, "Active: *v3*") {
 			t.Errorf("status under the branch model: %s", got)
 		}
-		// The edit form says it too, in the modal.
-		h.bot.command(alice, "edit support-concierge")
-		views := h.state().Views
-		if len(views) == 0 {
-			t.Fatal("no modal opened")
+		// The edit form opens (reading works) and creates nothing…
+		f := h.openEdit(alice, "support-concierge")
+		if len(f.blockIDs) == 0 || f.values["firstMessage"] == "" {
+			t.Fatalf("edit form under the branch model: %s", f.view.View)
 		}
-		if v := decodedJSON(t, views[len(views)-1].View); !strings.Contains(v, plain) {
-			t.Errorf("edit modal under the branch model: %s", v)
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Errorf("opening the form tried to create %d drafts", n)
+		}
+		// …and saving it is refused in the form, in the same plain words.
+		rec := h.submit(alice, f, map[string]string{"firstMessage": "Hello from the wrong model"})
+		var body struct {
+			ResponseAction string            `json:"response_action"`
+			Errors         map[string]string `json:"errors"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.ResponseAction != "errors" || len(body.Errors) != 1 {
+			t.Fatalf("save under the branch model: ack %d %s, want one error in the form", rec.Code, rec.Body)
+		}
+		for k, msg := range body.Errors {
+			if !slices.Contains(f.blockIDs, k) {
+				t.Errorf("error under %q, not an input of the form %v", k, f.blockIDs)
+			}
+			for _, w := range []string{"Nothing was saved", "this Atoms organisation runs the branch-based versioning model", "ATOMS_API to auto"} {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error in the form lacks %q: %q", w, msg)
+				}
+			}
+			for _, n := range noise {
+				if strings.Contains(msg, n) {
+					t.Errorf("error in the form leaks the server's text %q: %q", n, msg)
+				}
+			}
+		}
+		if len(h.patches()) != 0 || h.state().CountText("started draft") != 0 {
+			t.Errorf("the refused save was applied or announced:%s", h.dump())
+		}
+		// Nothing anywhere changed Atoms.
+		for _, c := range h.sim.Calls() {
+			if c.Method != "GET" && c.Status < 300 {
+				t.Errorf("%s %s succeeded (%d) under the wrong model", c.Method, c.Path, c.Status)
+			}
+		}
+		if ds := h.live(h.agent(demoAgent).ID).Drafts; len(ds) > len(h.agent(demoAgent).Drafts) {
+			t.Errorf("drafts after the refused save: %+v", ds)
 		}
 		h.checkAllSent(t)
 	})

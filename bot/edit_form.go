@@ -9,12 +9,14 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
@@ -46,27 +48,15 @@ type editField struct {
 }
 
 var editFields = []editField{
-	{name: "prompt", label: "Prompt", multiline: true, max: maxInput, hint: "The agent's instructions."},
-	{name: "firstMessage", label: "First message", max: 500, hint: "What the agent says first (at most 500 characters)."},
-	{name: "voiceId", label: "Voice id", max: 100, hint: "A Waves voice id, e.g. nyah."},
-	{name: "slmModel", label: "Model", options: models},
+	{name: platform.FieldPrompt, label: "Prompt", multiline: true, max: maxInput, hint: "The agent's instructions."},
+	{name: platform.FieldFirstMessage, label: "First message", max: 500, hint: "What the agent says first (at most 500 characters)."},
+	{name: platform.FieldVoiceID, label: "Voice id", max: 100, hint: "A Waves voice id, e.g. nyah."},
+	{name: platform.FieldModel, label: "Model", options: models},
 }
 
-// currentValues reads the editable fields from a draft's resolved config.
-func currentValues(rc *atoms.ResolvedConfig, workflowType string) map[string]string {
-	if rc == nil {
-		rc = &atoms.ResolvedConfig{}
-	}
-	prompt := rc.Prompt
-	if workflowType == atoms.WorkflowGraph {
-		prompt = rc.GlobalPrompt
-	}
-	return map[string]string{"prompt": prompt, "firstMessage": rc.FirstMessage, "voiceId": rc.VoiceID(), "slmModel": rc.Model()}
-}
-
-// cmdEdit opens the modal at once (the trigger id lives 3 s), then loads the
-// draft — forking one from the active version when none was named — and
-// fills the modal in with views.update.
+// cmdEdit opens the modal at once (the trigger id lives 3 s), then reads
+// what it edits and fills the modal in with views.update. Nothing is created
+// on Atoms until the form is saved.
 func (h *Handler) cmdEdit(ctx context.Context, sc slack.SlashCommand, c command.Command) {
 	viewID, hash, err := h.slack.OpenView(ctx, sc.TriggerID, loadingView(c.Agent))
 	if err != nil {
@@ -88,49 +78,47 @@ func (h *Handler) loadEdit(ctx context.Context, sc slack.SlashCommand, c command
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	var draft atoms.Version
-	forked := false
+	var draft platform.Draft
 	if c.Draft != "" {
-		if draft, err = h.resolveDraft(ctx, agent, c.Draft); err != nil {
+		if draft, err = h.resolveDraft(ctx, agent, c.Draft, false); err != nil {
 			return slack.ModalViewRequest{}, err
 		}
-	} else {
-		if agent.ActiveVersionID == "" {
-			return slack.ModalViewRequest{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to fork a draft from."}
+		if draft.Scanning {
+			return slack.ModalViewRequest{}, &workflow.RefusedError{Msg: fmt.Sprintf("Draft “%s” of %s is being published (its security check is running) and cannot be edited until that finishes.", render.Escape(draft.Name), render.Escape(agent.Name))}
 		}
-		name := render.Truncate(fmt.Sprintf("edit by %s %s", cmp.Or(sc.UserName, sc.UserID), h.now().UTC().Format("2006-01-02 15:04")), 100, "…")
-		d, err := h.atoms.CreateDraft(ctx, agent.ID, atoms.CreateDraftRequest{SourceVersionID: agent.ActiveVersionID, DraftName: name})
-		if err != nil {
-			return slack.ModalViewRequest{}, err
-		}
-		draft, forked = *d, true
+	} else if agent.LiveVersionID == "" {
+		return slack.ModalViewRequest{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to start a draft from."}
 	}
-	// The revision is read before the values: an edit landing in between
-	// then makes the submission look stale (refused, safe) instead of the
-	// values look current when they are not (overwritten, lost).
-	detail, err := h.atoms.GetDraft(ctx, agent.ID, draft.DraftID, 1)
+	ed, err := h.atoms.EditForm(ctx, agent.ID, draft.ID)
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	resolved, err := h.atoms.GetAgent(ctx, agent.ID, atoms.GetAgentOptions{DraftID: draft.DraftID})
-	if err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	values := currentValues(resolved.ResolvedConfig, agent.WorkflowType)
-	original := maps.Clone(values)
-	if utf8.RuneCountInString(values["prompt"]) > maxInput {
-		delete(original, "prompt") // too long for a Slack input: not editable here
+	original := maps.Clone(ed.Values)
+	if utf8.RuneCountInString(ed.Values[platform.FieldPrompt]) > maxInput {
+		delete(original, platform.FieldPrompt) // too long for a Slack input: not editable here
 	}
 	sess := state.EditSession{
-		ID: newSessionID(), AgentID: agent.ID, AgentName: agent.Name, DraftID: draft.DraftID,
-		DraftName: detail.Latest.DraftName, WorkflowType: agent.WorkflowType,
-		Revision: detail.Latest.DraftRevision, Channel: sc.ChannelID, UserID: sc.UserID, ViewID: viewID,
-		Original: original, CreatedAt: h.now(),
+		ID: newSessionID(), AgentID: agent.ID, AgentName: agent.Name, DraftID: ed.Draft.ID,
+		DraftName: cmp.Or(ed.Draft.Name, draft.Name), WorkflowType: ed.WorkflowType, Revision: ed.Draft.Revision,
+		Basis: ed.Basis, NewName: newDraftName(cmp.Or(sc.UserName, sc.UserID), h.now()),
+		Channel: sc.ChannelID, UserID: sc.UserID, ViewID: viewID, Original: original, CreatedAt: h.now(),
 	}
 	if err := h.store.PutSession(ctx, sess, h.cfg.SessionTTL); err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	return editView(sess, values, forked), nil
+	return editView(sess, ed.Values, ed.Draft.Open), nil
+}
+
+// newDraftName names a draft made by saving a form that named none: who
+// and when, in one word so it can be typed in a command without quotes.
+func newDraftName(user string, now time.Time) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '-'
+	}, user)
+	return render.Truncate(strings.Trim(clean, "-")+"-"+now.UTC().Format("2006-01-02-1504"), 100, "")
 }
 
 func newSessionID() string {
@@ -156,11 +144,17 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, render.Truncate(s, render.MaxModalTitle, "…"), false, false)
 }
 
-// editView is the form, pre-filled with the draft's current values.
-func editView(sess state.EditSession, values map[string]string, forked bool) slack.ModalViewRequest {
-	about := fmt.Sprintf("*%s* · draft “%s” · revision %d", render.Escape(sess.AgentName), render.Escape(cmp.Or(sess.DraftName, sess.DraftID)), sess.Revision)
-	if forked {
-		about += "\n_A new draft was forked from the active version for this edit._"
+// editView is the form, pre-filled with the draft's current values (open
+// false: the draft has no open edits yet, or does not exist yet).
+func editView(sess state.EditSession, values map[string]string, open bool) slack.ModalViewRequest {
+	var about string
+	switch {
+	case sess.DraftID == "":
+		about = fmt.Sprintf("*%s* · a new draft “%s” from the active version\n_Nothing is created on Atoms until you save._", render.Escape(sess.AgentName), render.Escape(sess.NewName))
+	case open:
+		about = fmt.Sprintf("*%s* · draft “%s” · revision %d", render.Escape(sess.AgentName), render.Escape(cmp.Or(sess.DraftName, sess.DraftID)), sess.Revision)
+	default:
+		about = fmt.Sprintf("*%s* · “%s” · no open draft yet: saving opens one", render.Escape(sess.AgentName), render.Escape(cmp.Or(sess.DraftName, sess.DraftID)))
 	}
 	blocks := []slack.Block{render.Note(about).Blocks[0]}
 	for _, f := range editFields {
@@ -221,7 +215,7 @@ func inputBlock(f editField, value string) *slack.InputBlock {
 	b := slack.NewInputBlock(f.name, label, hint, el)
 	// A field the draft has no value for stays optional: required, Slack
 	// would not submit the form until the user made one up.
-	b.Optional = f.name == "firstMessage" || !prefilled
+	b.Optional = f.name == platform.FieldFirstMessage || !prefilled
 	return b
 }
 
@@ -257,47 +251,16 @@ func validate(values map[string]string, workflowType string) map[string]string {
 		switch {
 		case f.max > 0 && n > f.max:
 			errs[f.name] = fmt.Sprintf("%s is %d characters; at most %d are allowed.", f.label, n, f.max)
-		case f.name == "prompt" && strings.TrimSpace(v) == "":
+		case f.name == platform.FieldPrompt && strings.TrimSpace(v) == "":
 			errs[f.name] = "The prompt cannot be empty."
-		case f.name == "voiceId" && (v == "" || strings.IndexFunc(v, unicode.IsSpace) >= 0):
+		case f.name == platform.FieldVoiceID && (v == "" || strings.IndexFunc(v, unicode.IsSpace) >= 0):
 			errs[f.name] = "A voice id is one word, e.g. nyah."
 		case len(f.options) > 0 && !slices.Contains(f.options, v):
 			errs[f.name] = "Choose one of the listed values."
 		}
 	}
-	if workflowType == atoms.WorkflowGraph && utf8.RuneCountInString(values["prompt"]) > 4000 {
+	if workflowType == platform.WorkflowGraph && utf8.RuneCountInString(values[platform.FieldPrompt]) > 4000 {
 		errs["prompt"] = "A workflow agent's global prompt is at most 4000 characters."
 	}
 	return errs
-}
-
-// patchFor builds the PATCH body with only the changed fields. The prompt of
-// a single_prompt agent lives in singlePromptConfig, whose tools array is
-// replaced wholesale by the API: the current tools go along unchanged.
-func patchFor(changed map[string]string, workflowType string, current *atoms.ResolvedConfig) atoms.ConfigPatch {
-	var p atoms.ConfigPatch
-	for name, v := range changed {
-		switch name {
-		case "prompt":
-			if workflowType == atoms.WorkflowGraph {
-				p.GlobalPrompt = &v
-			} else {
-				var tools []atoms.Tool
-				if current != nil {
-					tools = current.Tools
-				}
-				if tools == nil {
-					tools = []atoms.Tool{}
-				}
-				p.SinglePromptConfig = &atoms.SinglePromptConfig{Prompt: v, Tools: tools}
-			}
-		case "firstMessage":
-			p.FirstMessage = &v
-		case "voiceId":
-			p.Synthesizer = &atoms.Synthesizer{VoiceConfig: &atoms.VoiceConfig{VoiceID: v}}
-		case "slmModel":
-			p.SLMModel = &v
-		}
-	}
-	return p
 }

@@ -144,11 +144,14 @@ func TestSecondPromoteRefusedWhileInFlight(t *testing.T) {
 		h := newHarness(t, b)
 		a, _ := h.promote(h.bot, alice)
 		before := len(h.live(a.ID).Versions)
-		// Another draft of the same agent.
-		h.bot.command(carol, "edit support-concierge") // forks a draft
+		// Another draft of the same agent: carol starts one by saving a form.
+		f := h.openEdit(carol, "support-concierge")
+		if rec := h.submit(carol, f, map[string]string{"firstMessage": "Carol's greeting"}); rec.Code != 200 || rec.Body.Len() != 0 {
+			t.Fatalf("saving carol's form: %d %s", rec.Code, rec.Body)
+		}
 		drafts := h.live(a.ID).Drafts
-		if len(drafts) == 0 {
-			t.Fatal("edit did not fork a draft")
+		if len(drafts) == 0 || drafts[len(drafts)-1].Name != "carol-2026-11-02-0900" {
+			t.Fatalf("saving the form did not start carol's draft: %+v", drafts)
 		}
 		rec := h.bot.command(carol, "promote support-concierge "+drafts[len(drafts)-1].DraftID)
 		if rec.Code != 200 {

@@ -56,6 +56,30 @@ func (h *harness) atomsClient() *atoms.Client {
 	return c
 }
 
+// atomsClientAs is a client of the simulator acting as a dashboard user
+// (the simulator records user as the editor of what it changes).
+func (h *harness) atomsClientAs(user string) *atoms.Client {
+	h.t.Helper()
+	hc := &http.Client{Transport: asUser{user: user, next: http.DefaultTransport}}
+	c, err := atoms.New(atoms.Options{BaseURL: h.simURL, APIKey: testAPIKey, HTTPClient: hc, RPS: 100000, Sleep: noSleep})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// asUser sends every request as a dashboard user of the simulator.
+type asUser struct {
+	user string
+	next http.RoundTripper
+}
+
+func (a asUser) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Atomsim-User", a.user)
+	return a.next.RoundTrip(r)
+}
+
 // raw sends body to path of the first replica as is; sign (may be nil) sets
 // the signature headers, so a test can get them wrong.
 func (h *harness) raw(path, body string, sign func(*http.Request)) *httptest.ResponseRecorder {

@@ -30,7 +30,8 @@ func (h *harness) withPool(workers, queue int) (*replica, *metricsRecorder) {
 		t.Fatal(err)
 	}
 	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
-	eng := workflow.New(ac, store, sc, workflow.Config{Policy: h.cfg.policy, Now: h.clock.Now, Owner: "pool", RPS: 100000})
+	plat := h.platformOf(ac, h.clock.Now)
+	eng := workflow.New(plat, store, sc, workflow.Config{Policy: h.cfg.policy, Now: h.clock.Now, Owner: "pool", RPS: 100000})
 	pool := NewPool(workers, queue, time.Minute)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -38,7 +39,7 @@ func (h *harness) withPool(workers, queue int) (*replica, *metricsRecorder) {
 		_ = pool.Shutdown(ctx)
 	})
 	m := newMetricsRecorder()
-	handler := NewHandler(ac, store, sc, eng, pool, Config{Now: h.clock.Now, Metrics: m})
+	handler := NewHandler(plat, store, sc, eng, pool, Config{Now: h.clock.Now, Metrics: m})
 	srv := NewServer(handler, ServerOptions{Verifier: NewVerifier(testSecret, h.clock.Now), Now: h.clock.Now})
 	return &replica{h: h, store: store, engine: eng, pool: pool, handler: handler, server: srv}, m
 }
@@ -149,7 +150,7 @@ func TestPoolFullEditSubmission(t *testing.T) {
 				t.Errorf("error keyed by %q, not an input of the form %v", k, f.blockIDs)
 			}
 		}
-		if len(h.patches()) != 0 {
+		if len(h.patches()) != 0 || h.sim.CountCalls("POST", "/agent/*/drafts") != 0 {
 			t.Errorf("saved while busy")
 		}
 	})

@@ -12,27 +12,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
-
-// Atoms is what the front door needs of the Atoms API (*atoms.Client).
-type Atoms interface {
-	AllAgents(ctx context.Context, search string) ([]atoms.Agent, error)
-	GetAgent(ctx context.Context, agentID string, opt atoms.GetAgentOptions) (*atoms.Agent, error)
-	ListDrafts(ctx context.Context, agentID string) ([]atoms.Version, error)
-	CreateDraft(ctx context.Context, agentID string, req atoms.CreateDraftRequest) (*atoms.Version, error)
-	GetDraft(ctx context.Context, agentID, draftID string, historyLimit int) (*atoms.DraftDetail, error)
-	UpdateDraftConfig(ctx context.Context, agentID, draftID string, p atoms.ConfigPatch) (*atoms.Version, error)
-	DiffDraft(ctx context.Context, agentID, draftID, compareTo string) (*atoms.Diff, error)
-	ListVersions(ctx context.Context, agentID string, opt atoms.ListVersionsOptions) (*atoms.VersionList, error)
-	GetVersion(ctx context.Context, agentID, versionID string) (*atoms.VersionDetail, error)
-	DiffVersions(ctx context.Context, agentID, versionA, versionB string) (*atoms.Diff, error)
-}
 
 // Slack is what the front door needs of the Slack Web API (*slackweb.Client).
 type Slack interface {
@@ -72,7 +58,7 @@ type Config struct {
 
 // Handler turns Slack requests into work.
 type Handler struct {
-	atoms   Atoms
+	atoms   platform.Platform
 	store   *state.Store
 	slack   Slack
 	engine  *workflow.Engine
@@ -85,7 +71,7 @@ type Handler struct {
 }
 
 // NewHandler wires the front door.
-func NewHandler(a Atoms, s *state.Store, sl Slack, eng *workflow.Engine, pool *Pool, cfg Config) *Handler {
+func NewHandler(a platform.Platform, s *state.Store, sl Slack, eng *workflow.Engine, pool *Pool, cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -14,6 +14,9 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
+	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/branches"
+	"github.com/atomsbot/atomsbot/atoms/platform/drafts"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
 	"github.com/atomsbot/atomsbot/bot/slackweb"
 	"github.com/atomsbot/atomsbot/bot/workflow"
@@ -43,6 +46,14 @@ type harnessConfig struct {
 	policy   workflow.Policy
 	sim      atomsim.Options
 	poolSize int
+	// api is the bot's ATOMS_API: "v1" (the default here), "v2" or "auto".
+	api string
+}
+
+// branchModel runs the simulator on the branch model and the bot with the
+// given ATOMS_API ("v2" or "auto").
+func branchModel(api string) func(*harnessConfig) {
+	return func(c *harnessConfig) { c.sim.BranchModel, c.api = true, api }
 }
 
 // harness is one test world: a simulated Atoms, a fake Slack, a Redis key
@@ -73,7 +84,7 @@ type replica struct {
 
 func newHarness(t *testing.T, b backend, mods ...func(*harnessConfig)) *harness {
 	t.Helper()
-	cfg := harnessConfig{policy: workflow.Policy{Required: 1, TTL: 24 * time.Hour}, poolSize: 4}
+	cfg := harnessConfig{policy: workflow.Policy{Required: 1, TTL: 24 * time.Hour}, poolSize: 4, api: "v1"}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -106,6 +117,18 @@ func newHarness(t *testing.T, b backend, mods ...func(*harnessConfig)) *harness 
 
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
+// platformOf is the platform a replica runs on, per the harness's ATOMS_API.
+func (h *harness) platformOf(c *atoms.Client, now func() time.Time) platform.Platform {
+	v1, v2 := drafts.New(c), branches.New(c, now)
+	switch h.cfg.api {
+	case "v1":
+		return v1
+	case "v2":
+		return v2
+	}
+	return platform.NewAuto(v1, v2, v2, nil, nil)
+}
+
 // replica starts another bot process on the same Atoms, Slack and Redis.
 func (h *harness) replica(owner string) *replica {
 	t := h.t
@@ -115,13 +138,14 @@ func (h *harness) replica(owner string) *replica {
 		t.Fatal(err)
 	}
 	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
-	eng := workflow.New(ac, store, sc, workflow.Config{
+	plat := h.platformOf(ac, h.clock.Now)
+	eng := workflow.New(plat, store, sc, workflow.Config{
 		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,
 		Now: h.clock.Now, Owner: owner, RPS: 100000,
 	})
 	pool := NewPool(h.cfg.poolSize, 64, time.Minute)
 	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
-	handler := NewHandler(ac, store, sc, eng, pool, Config{Now: h.clock.Now})
+	handler := NewHandler(plat, store, sc, eng, pool, Config{Now: h.clock.Now})
 	srv := NewServer(handler, ServerOptions{Verifier: NewVerifier(testSecret, h.clock.Now), Now: h.clock.Now, Ready: store.Ping})
 	return &replica{h: h, store: store, engine: eng, pool: pool, handler: handler, server: srv}
 }

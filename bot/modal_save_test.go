@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -18,33 +19,50 @@ func TestEditSaveFirstMessage(t *testing.T) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)
 		f := h.openEdit(alice, "support-concierge")
-		draftID, _ := h.newestDraft(a.ID)
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Fatalf("opening the form created %d drafts", n)
+		}
+		active, _ := h.sim.Config(a.ID, a.ActiveVersionID)
 		msg := "Hi, Northwind Home here — how can I help? <!channel> & co"
 		rec := h.submit(alice, f, map[string]string{"firstMessage": msg})
 		if rec.Code != 200 || rec.Body.Len() != 0 {
 			t.Fatalf("valid submission ack = %d %q (want an empty 200 that closes the modal)", rec.Code, rec.Body)
 		}
+		// Saving started the draft: one fork of the active version, named
+		// after who and when…
+		draftID, d := h.startedDraft(a, "alice-2026-11-02-0900")
+		// …then one PATCH of the changed field, on that draft.
 		ps := h.patches()
 		if len(ps) != 1 || !reflect.DeepEqual(patchKeys(ps[0]), []string{"firstMessage"}) {
 			t.Fatalf("PATCHes = %v, want one with firstMessage only", ps)
 		}
-		_, cfg := h.newestDraft(a.ID)
-		if cfg["firstMessage"] != msg {
-			t.Errorf("draft firstMessage = %q", cfg["firstMessage"])
+		calls := h.sim.Calls()
+		forkAt := slices.IndexFunc(calls, func(c atomsim.Call) bool { return c.Method == "POST" && c.Path == "/agent/"+a.ID+"/drafts" })
+		patchAt := slices.IndexFunc(calls, func(c atomsim.Call) bool { return c.Method == "PATCH" })
+		if forkAt < 0 || patchAt < forkAt || calls[patchAt].Path != "/agent/"+a.ID+"/drafts/"+draftID+"/config" {
+			t.Fatalf("fork at call #%d, PATCH at call #%d, want the PATCH of the new draft %s after the fork", forkAt, patchAt, draftID)
+		}
+		if d["firstMessage"] != msg {
+			t.Errorf("draft firstMessage = %q", d["firstMessage"])
+		}
+		if promptConfig(d)["prompt"] != promptConfig(active)["prompt"] || voiceOf(d) != voiceOf(active) || d["slmModel"] != active["slmModel"] {
+			t.Errorf("the fields not changed differ from the active version's")
 		}
 		// The values were read back after the PATCH (the API does not echo them).
-		calls := h.sim.Calls()
-		patchAt := slices.IndexFunc(calls, func(c atomsim.Call) bool { return c.Method == "PATCH" })
-		readBack := slices.ContainsFunc(calls[patchAt+1:], func(c atomsim.Call) bool {
+		after := calls[patchAt+1:]
+		readDraft := slices.ContainsFunc(after, func(c atomsim.Call) bool {
+			return c.Method == "GET" && c.Path == "/agent/"+a.ID+"/drafts/"+draftID
+		})
+		readBack := slices.ContainsFunc(after, func(c atomsim.Call) bool {
 			return c.Method == "GET" && c.Path == "/agent/"+a.ID && c.Query.Get("draftId") == draftID
 		})
-		if !readBack {
-			t.Errorf("no GET of the draft after the PATCH")
+		if !readDraft || !readBack {
+			t.Errorf("after the PATCH: GET of the draft %v, GET of its values %v; want both", readDraft, readBack)
 		}
 		// A confirmation with the diff against the active version, in the channel.
 		var conf []slackfake.Message
 		for _, m := range h.state().ChannelMessages(testChannel) {
-			if strings.Contains(m.Text, "edited draft") {
+			if strings.Contains(m.Text, "started draft") {
 				conf = append(conf, m)
 			}
 		}
@@ -52,7 +70,7 @@ func TestEditSaveFirstMessage(t *testing.T) {
 			t.Fatalf("%d confirmations:%s", len(conf), h.dump())
 		}
 		blocks := decodedJSON(t, conf[0].Blocks)
-		for _, w := range []string{"<@UALICE> edited draft", "*support-concierge*", "`firstMessage`", "Draft vs the active version", "Call handling",
+		for _, w := range []string{"<@UALICE> started draft “alice-2026-11-02-0900”", "*support-concierge*", "`firstMessage`", "Draft vs the active version", "Call handling",
 			"&lt;!channel&gt; &amp; co"} {
 			if !strings.Contains(blocks, w) {
 				t.Errorf("confirmation lacks %q: %s", w, blocks)
@@ -61,15 +79,47 @@ func TestEditSaveFirstMessage(t *testing.T) {
 		if strings.Contains(blocks, "<!channel>") || strings.Contains(conf[0].Text, "<!channel>") {
 			t.Errorf("confirmation pings the channel: %s", blocks)
 		}
+		if n := h.state().CountText("edited draft"); n != 0 {
+			t.Errorf("a new draft was announced as edited (%d)", n)
+		}
 		// The form is spent: submitting it again is refused in the modal.
 		rec = h.submit(alice, f, map[string]string{"firstMessage": "again"})
 		if !strings.Contains(rec.Body.String(), `"response_action":"update"`) || !strings.Contains(rec.Body.String(), "expired") {
 			t.Errorf("second submission ack = %s", rec.Body)
 		}
-		if len(h.patches()) != 1 {
-			t.Errorf("the spent form patched again")
+		if len(h.patches()) != 1 || h.sim.CountCalls("POST", "/agent/*/drafts") != 1 {
+			t.Errorf("the spent form saved again")
 		}
 	})
+}
+
+// startedDraft is the draft a save of a form that named none started: the
+// only fork since the agent was seeded, of its active version, under name.
+// It returns the draft's id and config.
+func (h *harness) startedDraft(a atomsim.AgentInfo, name string) (string, map[string]any) {
+	h.t.Helper()
+	if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 1 {
+		h.t.Fatalf("%d drafts created, want 1", n)
+	}
+	for _, c := range h.sim.Calls() {
+		if c.Method != "POST" || c.Path != "/agent/"+a.ID+"/drafts" {
+			continue
+		}
+		var req atoms.CreateDraftRequest
+		if err := json.Unmarshal(c.Body, &req); err != nil || req != (atoms.CreateDraftRequest{SourceVersionID: a.ActiveVersionID, DraftName: name}) {
+			h.t.Fatalf("draft created with %s (%v), want it named %q from the active version %s", c.Body, err, name, a.ActiveVersionID)
+		}
+	}
+	ds := h.live(a.ID).Drafts
+	if len(ds) != len(a.Drafts)+1 {
+		h.t.Fatalf("drafts %+v, want one more than %+v", ds, a.Drafts)
+	}
+	d := ds[len(ds)-1]
+	if d.Name != name || d.SourceVersionID != a.ActiveVersionID {
+		h.t.Fatalf("new draft %+v, want %q from the active version %s", d, name, a.ActiveVersionID)
+	}
+	cfg, _ := h.sim.Config(a.ID, d.DraftID)
+	return d.DraftID, cfg
 }
 
 func TestEditSavePromptKeepsTools(t *testing.T) {
@@ -77,7 +127,7 @@ func TestEditSavePromptKeepsTools(t *testing.T) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)
 		f := h.openEdit(alice, "support-concierge")
-		_, before := h.newestDraft(a.ID)
+		before, _ := h.sim.Config(a.ID, a.ActiveVersionID) // the form shows the active version
 		prompt := f.values["prompt"] + "\nNever promise a refund before checking the order."
 		if rec := h.submit(alice, f, map[string]string{"prompt": prompt, "voiceId": "arman", "slmModel": "gpt-4o"}); rec.Body.Len() != 0 {
 			t.Fatalf("ack %s", rec.Body)
@@ -101,7 +151,7 @@ func TestEditSavePromptKeepsTools(t *testing.T) {
 		if string(ps[0]["synthesizer"]) != `{"voiceConfig":{"voiceId":"arman"}}` {
 			t.Errorf("synthesizer sent %s", ps[0]["synthesizer"])
 		}
-		_, after := h.newestDraft(a.ID)
+		_, after := h.startedDraft(a, "alice-2026-11-02-0900")
 		afterTools, _ := json.Marshal(promptConfig(after)["tools"])
 		if promptConfig(after)["prompt"] != prompt || !jsonEqual(t, afterTools, wantTools) || voiceOf(after) != "arman" || after["slmModel"] != "gpt-4o" {
 			t.Errorf("draft after the edit: prompt ok=%v tools ok=%v voice %q model %v", promptConfig(after)["prompt"] == prompt, jsonEqual(t, afterTools, wantTools), voiceOf(after), after["slmModel"])
@@ -123,7 +173,7 @@ func TestEditWorkflowGraphPromptIsGlobalPrompt(t *testing.T) {
 		h := newHarness(t, b)
 		a := h.agent("solar-lead-qualifier")
 		f := h.openEdit(alice, "solar-lead-qualifier")
-		_, cfg := h.newestDraft(a.ID)
+		cfg, _ := h.sim.Config(a.ID, a.ActiveVersionID)
 		if f.values["prompt"] != cfg["globalPrompt"] || f.values["prompt"] == "" {
 			t.Fatalf("prompt input shows %q, want the globalPrompt", f.values["prompt"])
 		}
@@ -133,31 +183,45 @@ func TestEditWorkflowGraphPromptIsGlobalPrompt(t *testing.T) {
 		if len(ps) != 1 || !reflect.DeepEqual(patchKeys(ps[0]), []string{"globalPrompt"}) {
 			t.Fatalf("PATCH = %v, want globalPrompt only", ps)
 		}
-		if _, after := h.newestDraft(a.ID); after["globalPrompt"] != prompt {
+		if _, after := h.startedDraft(a, "alice-2026-11-02-0900"); after["globalPrompt"] != prompt {
 			t.Errorf("globalPrompt not saved")
 		}
-		if n := h.state().CountText("edited draft"); n != 1 {
+		if n := h.state().CountText("started draft"); n != 1 {
 			t.Errorf("%d confirmations", n)
 		}
 	})
 }
 
-// TestEditConcurrentEditRefused: someone edits the draft between opening and
-// submitting the form; the submission must not overwrite their change.
-func TestEditConcurrentEditRefused(t *testing.T) {
+// TestEditConflictShownInFormThenOverwrittenOnSaveAgain: someone edits the
+// draft between opening and submitting the form; the submission does not
+// overwrite their change but says so under the fields, in the form, and a
+// second Save of the same form then overwrites it knowingly.
+func TestEditConflictShownInFormThenOverwrittenOnSaveAgain(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)
 		f := h.openEdit(alice, `support-concierge "Refund policy update"`)
 		theirs := "Their greeting, saved first"
 		draftID := a.Drafts[0].DraftID
-		if _, err := h.atomsClient().UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
+		if _, err := h.atomsClientAs("dana").UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
 			t.Fatal(err)
 		}
-		mine := "My greeting, which would overwrite theirs"
-		rec := h.submit(alice, f, map[string]string{"firstMessage": mine, "voiceId": "arman"})
-		if rec.Code != 200 {
-			t.Fatalf("ack %d", rec.Code)
+		mine := map[string]string{"firstMessage": "My greeting, which would overwrite theirs", "voiceId": "arman"}
+		rec := h.submit(alice, f, mine)
+		var body struct {
+			ResponseAction string            `json:"response_action"`
+			Errors         map[string]string `json:"errors"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 200 || body.ResponseAction != "errors" {
+			t.Fatalf("ack = %d %s, want the conflict as errors under the fields", rec.Code, rec.Body)
+		}
+		if got := slices.Sorted(maps.Keys(body.Errors)); !reflect.DeepEqual(got, []string{"firstMessage", "voiceId"}) {
+			t.Errorf("errors under %v, want under the changed fields", got)
+		}
+		for k, msg := range body.Errors {
+			if msg != "Changed by dana since you opened this form; nothing was saved. Save again to overwrite it with your value." {
+				t.Errorf("error under %s = %q", k, msg)
+			}
 		}
 		if n := len(h.patches()); n != 1 { // the test's own
 			t.Fatalf("%d PATCHes: the stale form was saved", n)
@@ -166,15 +230,34 @@ func TestEditConcurrentEditRefused(t *testing.T) {
 		if cfg["firstMessage"] != theirs || voiceOf(cfg) == "arman" {
 			t.Fatalf("their change was overwritten: %v / %s", cfg["firstMessage"], voiceOf(cfg))
 		}
-		got := h.lastEphemeral(alice)
-		for _, w := range []string{"Someone else edited draft “Refund policy update”", "Nothing was saved", "not overwritten",
-			"/atoms edit support-concierge " + draftID, mine} {
-			if !strings.Contains(got, w) {
-				t.Errorf("refusal lacks %q: %s", w, got)
-			}
+		if got := h.ephemeralTo(alice); len(got) != 0 {
+			t.Errorf("the conflict shown in the form was also told elsewhere: %q", got)
 		}
 		if h.state().CountText("edited draft") != 0 {
 			t.Errorf("a refused edit was announced")
+		}
+		// Save again, same form, same values: the user has seen theirs.
+		rec = h.submit(alice, f, mine)
+		if rec.Code != 200 || rec.Body.Len() != 0 {
+			t.Fatalf("second save ack = %d %s, want an empty 200 that closes the modal", rec.Code, rec.Body)
+		}
+		ps := h.patches()
+		if len(ps) != 2 || !reflect.DeepEqual(patchKeys(ps[1]), []string{"firstMessage", "synthesizer"}) {
+			keys := make([][]string, len(ps))
+			for i, p := range ps {
+				keys[i] = patchKeys(p)
+			}
+			t.Fatalf("PATCHes of %v: saving the form again did not save it (want the test's PATCH and one of firstMessage and synthesizer); ephemerals %q", keys, h.ephemeralTo(alice))
+		}
+		cfg, _ = h.sim.Config(a.ID, draftID)
+		if cfg["firstMessage"] != mine["firstMessage"] || voiceOf(cfg) != "arman" {
+			t.Errorf("after saving again: %v / %s, want the form's values", cfg["firstMessage"], voiceOf(cfg))
+		}
+		if n := h.state().CountText("edited draft “Refund policy update”"); n != 1 {
+			t.Errorf("%d confirmations:%s", n, h.dump())
+		}
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Errorf("editing a named draft created %d drafts", n)
 		}
 		h.checkAllSent(t)
 	})
@@ -212,6 +295,9 @@ func TestEditExpiredSession(t *testing.T) {
 		}
 		if n := len(h.patches()); n != 0 {
 			t.Errorf("an expired form patched %d times", n)
+		}
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Errorf("an expired form created %d drafts", n)
 		}
 		checkEscaped(t, "expired view", decodedJSON(t, rec.Body.Bytes()))
 	})
@@ -276,21 +362,28 @@ func TestEditLongPromptNotEditable(t *testing.T) {
 func TestEditDoubleSubmitSavesOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
+		a := h.agent(demoAgent)
 		f := h.openEdit(alice, "support-concierge")
 		h.submit(alice, f, map[string]string{"firstMessage": "once"})
 		h.submit(alice, f, map[string]string{"firstMessage": "once"})
 		if n := len(h.patches()); n != 1 {
 			t.Errorf("%d PATCHes", n)
 		}
-		if n := h.state().CountText("edited draft"); n != 1 {
+		if _, cfg := h.startedDraft(a, "alice-2026-11-02-0900"); cfg["firstMessage"] != "once" { // one draft, not one per delivery
+			t.Errorf("draft firstMessage = %v", cfg["firstMessage"])
+		}
+		if n := h.state().CountText("started draft"); n != 1 {
 			t.Errorf("%d confirmations", n)
 		}
 	})
 }
 
-func TestEditClosedForgetsSession(t *testing.T) {
+// TestEditClosedForgetsSessionAndLeavesNoDraft: a form opened and then
+// cancelled leaves nothing behind, in Redis or on Atoms.
+func TestEditClosedForgetsSessionAndLeavesNoDraft(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
+		a := h.agent(demoAgent)
 		f := h.openEdit(alice, "support-concierge")
 		if _, err := h.bot.store.Session(context.Background(), f.meta); err != nil {
 			t.Fatalf("no session while the form is open: %v", err)
@@ -299,6 +392,17 @@ func TestEditClosedForgetsSession(t *testing.T) {
 			"view": map[string]any{"id": f.view.ID, "callback_id": EditCallbackID, "private_metadata": f.meta}})
 		if _, err := h.bot.store.Session(context.Background(), f.meta); err == nil {
 			t.Errorf("session kept after the form was closed")
+		}
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Errorf("an opened-then-cancelled form created %d drafts", n)
+		}
+		for _, c := range h.sim.Calls() {
+			if c.Method != "GET" {
+				t.Errorf("an opened-then-cancelled form sent %s %s", c.Method, c.Path)
+			}
+		}
+		if ds := h.live(a.ID).Drafts; !reflect.DeepEqual(ds, a.Drafts) {
+			t.Errorf("drafts after a cancelled form: %+v, want %+v", ds, a.Drafts)
 		}
 	})
 }
@@ -313,7 +417,7 @@ func TestEditFormBelongsToItsUser(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), `"response_action":"update"`) || !strings.Contains(rec.Body.String(), "nothing was saved") {
 			t.Errorf("ack = %s", rec.Body)
 		}
-		if len(h.patches()) != 0 {
+		if len(h.patches()) != 0 || h.sim.CountCalls("POST", "/agent/*/drafts") != 0 {
 			t.Errorf("saved")
 		}
 	})

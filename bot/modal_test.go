@@ -144,18 +144,6 @@ func patchKeys(m map[string]json.RawMessage) []string {
 	return out
 }
 
-// draftConfig is the simulator's config of the agent's newest open draft.
-func (h *harness) newestDraft(agentID string) (string, map[string]any) {
-	h.t.Helper()
-	ds := h.live(agentID).Drafts
-	if len(ds) == 0 {
-		h.t.Fatalf("no drafts")
-	}
-	id := ds[len(ds)-1].DraftID
-	cfg, _ := h.sim.Config(agentID, id)
-	return id, cfg
-}
-
 func promptConfig(cfg map[string]any) map[string]any {
 	m, _ := cfg["singlePromptConfig"].(map[string]any)
 	return m
@@ -168,7 +156,7 @@ func voiceOf(cfg map[string]any) string {
 	return id
 }
 
-func TestEditForksAndPrefills(t *testing.T) {
+func TestEditPrefillsFromActiveVersionCreatingNothing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)
@@ -189,16 +177,23 @@ func TestEditForksAndPrefills(t *testing.T) {
 		if want := []string{"prompt", "firstMessage", "voiceId", "slmModel"}; !reflect.DeepEqual(f.blockIDs, want) {
 			t.Fatalf("input block ids = %v, want %v", f.blockIDs, want)
 		}
-		// A draft was forked from the active version…
-		live := h.live(a.ID)
-		if len(live.Drafts) != 2 || live.Drafts[1].SourceVersionID != a.ActiveVersionID {
-			t.Fatalf("drafts after edit: %+v", live.Drafts)
+		// Nothing was created on Atoms: opening the form only reads.
+		if live := h.live(a.ID); !reflect.DeepEqual(live.Drafts, a.Drafts) {
+			t.Errorf("drafts after opening the form: %+v, want %+v", live.Drafts, a.Drafts)
 		}
-		draftID, cfg := h.newestDraft(a.ID)
-		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 1 {
-			t.Errorf("%d forks", n)
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 0 {
+			t.Errorf("opening the form created %d drafts", n)
 		}
-		// …and the form shows its values, read with GET /agent/{id}?draftId=.
+		for _, c := range h.sim.Calls() {
+			if c.Method != "GET" {
+				t.Errorf("opening the form sent %s %s", c.Method, c.Path)
+			}
+		}
+		// The form shows the active version's values, read with GET /agent/{id}.
+		cfg, ok := h.sim.Config(a.ID, a.ActiveVersionID)
+		if !ok {
+			t.Fatalf("no config for the active version %s", a.ActiveVersionID)
+		}
 		want := map[string]string{"prompt": promptConfig(cfg)["prompt"].(string), "firstMessage": cfg["firstMessage"].(string),
 			"voiceId": voiceOf(cfg), "slmModel": cfg["slmModel"].(string)}
 		if !reflect.DeepEqual(f.values, want) {
@@ -206,24 +201,29 @@ func TestEditForksAndPrefills(t *testing.T) {
 		}
 		read := false
 		for _, c := range h.sim.Calls() {
-			read = read || c.Method == "GET" && c.Path == "/agent/"+a.ID && c.Query.Get("draftId") == draftID
+			read = read || c.Method == "GET" && c.Path == "/agent/"+a.ID && !c.Query.Has("draftId")
 		}
 		if !read {
-			t.Errorf("values not read from GET /agent/{id}?draftId=")
+			t.Errorf("values not read from GET /agent/{id}")
 		}
 		if f.maxLen["firstMessage"] != 500 || f.maxLen["prompt"] != 3000 {
 			t.Errorf("max lengths %v", f.maxLen)
 		}
 		// The form's context is in Redis; the client holds only the session id.
 		sess, err := h.bot.store.Session(context.Background(), f.meta)
-		if err != nil || sess.AgentID != a.ID || sess.DraftID != draftID || sess.UserID != alice || sess.Channel != testChannel || sess.ViewID != f.view.ID {
+		if err != nil || sess.AgentID != a.ID || sess.DraftID != "" || sess.NewName != "alice-2026-11-02-0900" ||
+			sess.UserID != alice || sess.Channel != testChannel || sess.ViewID != f.view.ID {
 			t.Errorf("session %+v, %v", sess, err)
 		}
-		if strings.Contains(f.meta, a.ID) || strings.Contains(f.meta, draftID) || !strings.HasPrefix(f.meta, "es_") {
+		if strings.Contains(f.meta, a.ID) || !strings.HasPrefix(f.meta, "es_") {
 			t.Errorf("private_metadata carries the context: %q", f.meta)
 		}
-		if !strings.Contains(string(f.view.View), "A new draft was forked from the active version") {
-			t.Errorf("form does not say a draft was forked")
+		// The header names the draft that saving will start, and says nothing exists yet.
+		view := decodedJSON(t, f.view.View)
+		for _, w := range []string{"a new draft “alice-2026-11-02-0900” from the active version", "Nothing is created on Atoms until you save."} {
+			if !strings.Contains(view, w) {
+				t.Errorf("form header lacks %q: %s", w, view)
+			}
 		}
 	})
 }

@@ -53,7 +53,7 @@ func TestPollerRespectsAtomsRateLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
-		eng := workflow.New(limited, store, sc, workflow.Config{
+		eng := workflow.New(h.platformOf(limited, h.clock.Now), store, sc, workflow.Config{
 			Policy: h.cfg.policy, PollInterval: time.Second, Now: h.clock.Now, Owner: "limited", RPS: rps,
 		})
 		h.sim.ResetCalls()

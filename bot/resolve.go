@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 )
 
@@ -26,22 +26,22 @@ var (
 	versionNum = regexp.MustCompile(`^[vV]([0-9]{1,9})$`)
 )
 
-// resolveAgent finds an agent by id or exact name and returns its full document.
-func (h *Handler) resolveAgent(ctx context.Context, ref string) (*atoms.Agent, error) {
+// resolveAgent finds an agent by id or exact name.
+func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent, error) {
 	if objectID.MatchString(ref) {
-		a, err := h.atoms.GetAgent(ctx, ref, atoms.GetAgentOptions{})
+		a, err := h.atoms.Agent(ctx, ref)
 		if err == nil {
 			return a, nil
 		}
-		if !errors.Is(err, atoms.ErrNotFound) {
-			return nil, err
+		if !errors.Is(err, platform.ErrNotFound) {
+			return platform.Agent{}, err
 		}
 	}
-	found, err := h.atoms.AllAgents(ctx, ref)
+	found, err := h.atoms.Agents(ctx, ref)
 	if err != nil {
-		return nil, err
+		return platform.Agent{}, err
 	}
-	var exact []atoms.Agent
+	var exact []platform.Agent
 	for _, a := range found {
 		if a.Name == ref {
 			exact = append(exact, a)
@@ -49,14 +49,14 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (*atoms.Agent, e
 	}
 	switch len(exact) {
 	case 1:
-		return h.atoms.GetAgent(ctx, exact[0].ID, atoms.GetAgentOptions{})
+		return h.atoms.Agent(ctx, exact[0].ID)
 	case 0:
 	default:
 		ids := make([]string, len(exact))
 		for i, a := range exact {
 			ids[i] = "`" + a.ID + "`"
 		}
-		return nil, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Escape(ref), strings.Join(ids, ", "))}
+		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Escape(ref), strings.Join(ids, ", "))}
 	}
 	names := make([]string, 0, len(found))
 	for _, a := range found {
@@ -64,94 +64,118 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (*atoms.Agent, e
 	}
 	if len(names) == 0 {
 		// Nothing contains the text: look for near misses among all agents.
-		if all, err := h.atoms.AllAgents(ctx, ""); err == nil {
+		if all, err := h.atoms.Agents(ctx, ""); err == nil {
 			for _, a := range all {
 				names = append(names, a.Name)
 			}
 		}
 	}
-	return nil, &RefError{Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Escape(ref), didYouMean(ref, names))}
+	return platform.Agent{}, &RefError{Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Escape(ref), didYouMean(ref, names))}
 }
 
-// resolveDraft finds an open draft by draft id, record id or name.
-func (h *Handler) resolveDraft(ctx context.Context, agent *atoms.Agent, ref string) (atoms.Version, error) {
-	drafts, err := h.atoms.ListDrafts(ctx, agent.ID)
+// openDrafts lists the agent's open drafts.
+func (h *Handler) openDrafts(ctx context.Context, agent platform.Agent) ([]platform.Draft, error) {
+	all, err := h.atoms.Drafts(ctx, agent.ID)
 	if err != nil {
-		return atoms.Version{}, err
+		return nil, err
 	}
-	var byName []atoms.Version
+	open := all[:0:0]
+	for _, d := range all {
+		if d.Open {
+			open = append(open, d)
+		}
+	}
+	return open, nil
+}
+
+// resolveDraft finds a draft by id or name: with openOnly an open one, else
+// any place a draft can be edited (on branches, a branch without an open
+// draft too).
+func (h *Handler) resolveDraft(ctx context.Context, agent platform.Agent, ref string, openOnly bool) (platform.Draft, error) {
+	drafts, err := h.atoms.Drafts(ctx, agent.ID)
+	if err != nil {
+		return platform.Draft{}, err
+	}
+	var byName []platform.Draft
+	var names []string
 	for _, d := range drafts {
-		if d.DraftID == ref || d.ID == ref {
+		if openOnly && !d.Open {
+			continue
+		}
+		if d.ID == ref {
 			return d, nil
 		}
-		if d.DraftName == ref {
+		if d.Name == ref {
 			byName = append(byName, d)
 		}
+		names = append(names, d.Name)
 	}
 	if len(byName) == 1 {
 		return byName[0], nil
 	}
 	if len(byName) > 1 {
-		return atoms.Version{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Escape(agent.Name), render.Escape(ref), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Escape(agent.Name), render.Escape(ref), render.Escape(agent.Name))}
 	}
-	names := make([]string, 0, len(drafts))
 	for _, d := range drafts {
-		names = append(names, d.DraftName)
+		if openOnly && !d.Open && (d.ID == ref || d.Name == ref) {
+			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Escape(agent.Name), render.Escape(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
+		}
 	}
-	return atoms.Version{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(ref), didYouMean(ref, names), render.Escape(agent.Name))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(ref), didYouMean(ref, names), render.Escape(agent.Name))}
 }
 
 // onlyDraft is the draft to use when none was named: the only open one.
-func (h *Handler) onlyDraft(ctx context.Context, agent *atoms.Agent) (atoms.Version, error) {
-	drafts, err := h.atoms.ListDrafts(ctx, agent.ID)
+func (h *Handler) onlyDraft(ctx context.Context, agent platform.Agent) (platform.Draft, error) {
+	drafts, err := h.openDrafts(ctx, agent)
 	if err != nil {
-		return atoms.Version{}, err
+		return platform.Draft{}, err
 	}
 	switch len(drafts) {
 	case 0:
-		return atoms.Version{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Escape(agent.Name), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Escape(agent.Name), render.Escape(agent.Name))}
 	case 1:
 		return drafts[0], nil
 	}
 	names := make([]string, 0, len(drafts))
 	for _, d := range drafts {
-		names = append(names, "“"+render.Escape(d.DraftName)+"”")
+		names = append(names, "“"+render.Escape(d.Name)+"”")
 	}
-	return atoms.Version{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Escape(agent.Name), len(drafts), strings.Join(names, ", "))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Escape(agent.Name), len(drafts), strings.Join(names, ", "))}
 }
 
-// resolveVersion finds a published version by id or vN.
-func (h *Handler) resolveVersion(ctx context.Context, agent *atoms.Agent, ref string) (atoms.Version, error) {
-	if m := versionNum.FindStringSubmatch(ref); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		var newest int
-		for skip := 0; ; skip += 100 {
-			page, err := h.atoms.ListVersions(ctx, agent.ID, atoms.ListVersionsOptions{Limit: 100, Skip: skip})
-			if err != nil {
-				return atoms.Version{}, err
-			}
-			for _, v := range page.Versions {
-				newest = max(newest, v.VersionNumber)
-				if v.VersionNumber == n {
-					return v, nil
-				}
-			}
-			if len(page.Versions) < 100 || skip+100 >= page.Total {
-				break
-			}
-		}
-		return atoms.Version{}, &RefError{Msg: fmt.Sprintf("%s has no version v%d (the newest is v%d). See `/atoms versions %s`.", render.Escape(agent.Name), n, newest, render.Escape(agent.Name))}
-	}
+// parseVersionRef reads a version as typed: an id, vN, or branch/vN.
+func parseVersionRef(ref string) (platform.VersionRef, bool) {
 	if objectID.MatchString(ref) {
-		d, err := h.atoms.GetVersion(ctx, agent.ID, ref)
-		if err == nil {
-			return d.Version, nil
-		}
-		if !errors.Is(err, atoms.ErrNotFound) {
-			return atoms.Version{}, err
+		return platform.VersionRef{ID: ref}, true
+	}
+	branch, num := "", ref
+	if i := strings.LastIndexByte(ref, '/'); i > 0 {
+		branch, num = ref[:i], ref[i+1:]
+	}
+	m := versionNum.FindStringSubmatch(num)
+	if m == nil {
+		return platform.VersionRef{}, false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return platform.VersionRef{Branch: branch, Number: n}, true
+}
+
+// resolveVersion finds a published version by id, vN or branch/vN. A
+// platform's not-found message completes "<agent> has …".
+func (h *Handler) resolveVersion(ctx context.Context, agent platform.Agent, ref string) (platform.Version, error) {
+	vr, ok := parseVersionRef(ref)
+	if ok {
+		v, err := h.atoms.Version(ctx, agent.ID, vr)
+		switch {
+		case err == nil:
+			return v, nil
+		case !errors.Is(err, platform.ErrNotFound):
+			return platform.Version{}, err
+		case vr.ID == "":
+			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
 		}
 	}
-	return atoms.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Escape(ref), render.Escape(agent.Name), render.Escape(agent.Name))}
+	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Escape(ref), render.Escape(agent.Name), render.Escape(agent.Name))}
 }
 
 // didYouMean suggests up to three names close to ref.

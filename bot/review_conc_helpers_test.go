@@ -30,13 +30,14 @@ func (h *harness) replicaVia(owner, atomsURL, slackURL string, skew time.Duratio
 		t.Fatal(err)
 	}
 	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: slackURL + "/", Sleep: noSleep})
-	eng := workflow.New(ac, store, sc, workflow.Config{
+	plat := h.platformOf(ac, now)
+	eng := workflow.New(plat, store, sc, workflow.Config{
 		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,
 		Now: now, Owner: owner, RPS: 100000,
 	})
 	pool := NewPool(h.cfg.poolSize, 64, time.Minute)
 	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
-	handler := NewHandler(ac, store, sc, eng, pool, Config{Now: now})
+	handler := NewHandler(plat, store, sc, eng, pool, Config{Now: now})
 	srv := NewServer(handler, ServerOptions{Verifier: NewVerifier(testSecret, now), Now: now, Ready: store.Ping})
 	return &replica{h: h, store: store, engine: eng, pool: pool, handler: handler, server: srv}
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
@@ -144,8 +144,8 @@ func TestReviewConcSkewedReplicaDoesNotPublishConcurrently(t *testing.T) {
 		var created state.Promotion
 		creating := goAsync(t, func() {
 			created, _ = creator.engine.Promote(context.Background(), workflow.PromoteRequest{
-				Agent: atoms.Agent{ID: a.ID, Name: a.Name, ActiveVersionID: a.ActiveVersionID},
-				Draft: atoms.Version{DraftID: draft.DraftID, DraftName: draft.Name},
+				Agent: platform.Agent{ID: a.ID, Name: a.Name, LiveVersionID: a.ActiveVersionID},
+				Draft: platform.Draft{ID: draft.DraftID, Name: draft.Name, Open: true},
 				Label: "refund wording", Requester: alice, Channel: testChannel,
 			})
 		}, held, answer, aheadHeld)

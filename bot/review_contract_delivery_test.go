@@ -63,7 +63,6 @@ func TestReviewEditSubmissionWithoutViewID(t *testing.T) {
 		a := h.agent(demoAgent)
 		for i, msg := range []string{"First form's greeting.", "Second form's greeting."} {
 			f := h.openEdit(alice, demoAgent)
-			draftID, _ := h.newestDraft(a.ID)
 			rec := h.submitView(alice, f, map[string]string{"firstMessage": msg}, func(v map[string]any) {
 				delete(v, "id")
 				v["hash"] = "1700000010.AbCdEf12" // the same for both forms
@@ -71,12 +70,20 @@ func TestReviewEditSubmissionWithoutViewID(t *testing.T) {
 			if rec.Code != 200 || rec.Body.Len() != 0 {
 				t.Fatalf("form %d: ack %d %s (want an empty 200)", i+1, rec.Code, rec.Body)
 			}
-			if cfg, _ := h.sim.Config(a.ID, draftID); cfg["firstMessage"] != msg {
+			// Each form's save started a draft of its own.
+			ds := h.live(a.ID).Drafts
+			if len(ds) != len(a.Drafts)+i+1 {
+				t.Fatalf("form %d: %d drafts, want %d", i+1, len(ds), len(a.Drafts)+i+1)
+			}
+			if cfg, _ := h.sim.Config(a.ID, ds[len(ds)-1].DraftID); cfg["firstMessage"] != msg {
 				t.Errorf("form %d: draft firstMessage = %v, want %q", i+1, cfg["firstMessage"], msg)
 			}
 		}
 		if n := len(h.patches()); n != 2 {
 			t.Errorf("%d PATCHes, want one per form", n)
+		}
+		if n := h.sim.CountCalls("POST", "/agent/*/drafts"); n != 2 {
+			t.Errorf("%d drafts created, want one per form", n)
 		}
 	})
 }

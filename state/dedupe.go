@@ -19,3 +19,13 @@ func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (b
 	}
 	return ok, nil
 }
+
+// Forget drops the mark of key, so the same delivery counts as new again (a
+// form submission that was refused in the form can be submitted again with
+// the same view hash).
+func (s *Store) Forget(ctx context.Context, key string) error {
+	if err := s.rdb.Del(ctx, s.key("dedupe", key)).Err(); err != nil {
+		return fmt.Errorf("state: forget %s: %w", key, err)
+	}
+	return nil
+}

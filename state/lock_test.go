@@ -119,7 +119,8 @@ func TestLockRace(t *testing.T) {
 }
 
 func TestAgentLockName(t *testing.T) {
-	if AgentLock("a1") == AgentLock("a2") || AgentLock("a1") != AgentLock("a1") {
+	first, again := AgentLock("a1"), AgentLock("a1")
+	if AgentLock("a1") == AgentLock("a2") || first != again {
 		t.Fatal("agent lock names must be distinct per agent and stable")
 	}
 	if PromotionItem("x") == PromotionItem("y") {

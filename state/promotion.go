@@ -59,33 +59,51 @@ func CanTransition(from, to PromotionState) bool {
 	return false
 }
 
-// Promotion is one request to make a version the agent's active one.
+// Promotion is one request to make a version the agent's live one.
 type Promotion struct {
 	ID                string
 	AgentID           string
 	AgentName         string
 	DraftID           string
 	DraftName         string
-	VersionID         string // set once published (or at creation for a rollback)
+	VersionID         string // set once the platform names the version (at creation for a rollback)
 	VersionNumber     int
-	PreviousVersionID string // the active version when the promotion was requested
-	Kind              Kind
-	Requester         string // Slack user id
-	Channel           string // Slack channel id
-	MessageTS         string // the approval message (thread parent); "" until posted
-	Label             string
-	State             PromotionState
-	CheckStatus       string // security check as last seen
-	CheckReason       string
-	Reason            string // why it ended (failure, rejection, expiry, cancel)
-	EndedBy           string // user who rejected/cancelled
-	Announced         bool   // the final news was posted: "is live" (Live) or the end note (terminal states)
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	PublishedAt       time.Time
-	CheckPassedAt     time.Time
-	ActivatedAt       time.Time
-	EndedAt           time.Time
+	VersionRef        string // how commands name the version ("v4", "branch/v2"); "" on promotions stored before it existed
+	PreviousVersionID string // the live version when the promotion was requested
+	// Platform is the versioning model the promotion was begun on; "" on
+	// promotions stored before there was a choice (they are v1's).
+	Platform string
+	// ReleaseKey is what approvals bind to (what the approvers were shown),
+	// set when the release is published; "" on older promotions, whose
+	// approvals bind to VersionID.
+	ReleaseKey string
+	// Token is the platform adapter's own state of the release, opaque here.
+	Token         string
+	Kind          Kind
+	Requester     string // Slack user id
+	Channel       string // Slack channel id
+	MessageTS     string // the approval message (thread parent); "" until posted
+	Label         string
+	State         PromotionState
+	CheckStatus   string // security check as last seen
+	CheckReason   string
+	Reason        string // why it ended (failure, rejection, expiry, cancel)
+	EndedBy       string // user who rejected/cancelled
+	Announced     bool   // the final news was posted: "is live" (Live) or the end note (terminal states)
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	PublishedAt   time.Time
+	CheckPassedAt time.Time
+	ActivatedAt   time.Time
+	EndedAt       time.Time
+}
+
+// ApprovalKey is what approvals of p bind to.
+func (p Promotion) ApprovalKey() string {
+	if p.ReleaseKey != "" {
+		return p.ReleaseKey
+	}
+	return p.VersionID
 }
 
 // Patch sets only its non-nil fields. Identity fields (ids, kind, requester,
@@ -93,6 +111,10 @@ type Promotion struct {
 type Patch struct {
 	VersionID     *string
 	VersionNumber *int
+	VersionRef    *string
+	Platform      *string
+	ReleaseKey    *string
+	Token         *string
 	DraftName     *string
 	MessageTS     *string
 	Label         *string
@@ -116,6 +138,7 @@ const (
 	fReason, fEndedBy, fAnnounced                   = "reason", "endedBy", "announced"
 	fCreatedAt, fUpdatedAt, fPublishedAt            = "createdAt", "updatedAt", "publishedAt"
 	fCheckPassedAt, fActivatedAt, fEndedAt          = "checkPassedAt", "activatedAt", "endedAt"
+	fVersionRef, fPlatform, fReleaseKey, fToken     = "versionRef", "platform", "releaseKey", "token"
 )
 
 func boolStr(b bool) string {
@@ -139,6 +162,7 @@ func (p Promotion) fields() []any {
 		fCreatedAt, ms(p.CreatedAt), fUpdatedAt, ms(p.UpdatedAt),
 		fPublishedAt, ms(p.PublishedAt), fCheckPassedAt, ms(p.CheckPassedAt),
 		fActivatedAt, ms(p.ActivatedAt), fEndedAt, ms(p.EndedAt),
+		fVersionRef, p.VersionRef, fPlatform, p.Platform, fReleaseKey, p.ReleaseKey, fToken, p.Token,
 	}
 }
 
@@ -159,6 +183,10 @@ func (p Patch) fields() []any {
 	if p.VersionNumber != nil {
 		out = append(out, fVersionNumber, strconv.Itoa(*p.VersionNumber))
 	}
+	str(fVersionRef, p.VersionRef)
+	str(fPlatform, p.Platform)
+	str(fReleaseKey, p.ReleaseKey)
+	str(fToken, p.Token)
 	str(fDraftName, p.DraftName)
 	str(fMessageTS, p.MessageTS)
 	str(fLabel, p.Label)
@@ -190,5 +218,6 @@ func promotionFrom(m map[string]string) Promotion {
 		CreatedAt: fromMS(m[fCreatedAt]), UpdatedAt: fromMS(m[fUpdatedAt]),
 		PublishedAt: fromMS(m[fPublishedAt]), CheckPassedAt: fromMS(m[fCheckPassedAt]),
 		ActivatedAt: fromMS(m[fActivatedAt]), EndedAt: fromMS(m[fEndedAt]),
+		VersionRef: m[fVersionRef], Platform: m[fPlatform], ReleaseKey: m[fReleaseKey], Token: m[fToken],
 	}
 }

@@ -9,18 +9,22 @@ import (
 
 // EditSession is the context behind an open edit modal.
 type EditSession struct {
-	ID           string            `json:"id"`
-	AgentID      string            `json:"agentId"`
-	AgentName    string            `json:"agentName,omitempty"`
-	DraftID      string            `json:"draftId"`
-	DraftName    string            `json:"draftName,omitempty"`
-	WorkflowType string            `json:"workflowType,omitempty"`
-	Revision     int               `json:"revision"` // draftRevision seen when the modal opened
-	Channel      string            `json:"channel,omitempty"`
-	UserID       string            `json:"userId,omitempty"`
-	ViewID       string            `json:"viewId,omitempty"`
-	Original     map[string]string `json:"original,omitempty"` // field → value shown in the modal
-	CreatedAt    time.Time         `json:"createdAt"`
+	ID           string `json:"id"`
+	AgentID      string `json:"agentId"`
+	AgentName    string `json:"agentName,omitempty"`
+	DraftID      string `json:"draftId"` // "" until saving creates the draft
+	DraftName    string `json:"draftName,omitempty"`
+	NewName      string `json:"newName,omitempty"` // the name a draft created by saving gets
+	WorkflowType string `json:"workflowType,omitempty"`
+	Revision     int    `json:"revision"` // the draft's revision when the modal opened (shown)
+	// Basis is the platform's record of what the form was read from; a save
+	// hands it back so edits made since are not overwritten.
+	Basis     string            `json:"basis,omitempty"`
+	Channel   string            `json:"channel,omitempty"`
+	UserID    string            `json:"userId,omitempty"`
+	ViewID    string            `json:"viewId,omitempty"`
+	Original  map[string]string `json:"original,omitempty"` // field → value shown in the modal
+	CreatedAt time.Time         `json:"createdAt"`
 }
 
 func (s *Store) sessionKey(id string) string { return s.key("session", id) }

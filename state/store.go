@@ -210,17 +210,3 @@ func (r reply) hash(i int) map[string]string {
 	}
 	return m
 }
-
-// strs decodes element i, an array of strings.
-func (r reply) strs(i int) []string {
-	if i >= len(r) {
-		return nil
-	}
-	arr, _ := r[i].([]any)
-	out := make([]string, 0, len(arr))
-	for _, a := range arr {
-		s, _ := a.(string)
-		out = append(out, s)
-	}
-	return out
-}

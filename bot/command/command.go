@@ -36,7 +36,8 @@ type Command struct {
 	Name     string
 	Agent    string // agent id or exact name
 	Draft    string // draft id or name (diff, edit, promote)
-	Version  string // version id or vN (rollback; first version of a two-version diff)
+	Version  string // version id, vN or branch/vN (rollback; first version of a two-version diff)
+	Branch   string // versions: a branch other than the live one
 	VersionB string // second version of a two-version diff
 	Label    string // promote: the rest of the line
 	Search   string // agents: the rest of the line
@@ -69,10 +70,10 @@ var specs = map[string]spec{
 	Help:     {"/atoms help [command]", "this help", 0, 1},
 	Agents:   {"/atoms agents [search]", "list agents", 0, -1},
 	Status:   {"/atoms status <agent>", "active version, open drafts, promotion in flight", 1, 1},
-	Versions: {"/atoms versions <agent>", "published versions, newest first", 1, 1},
+	Versions: {"/atoms versions <agent> [<branch>]", "published versions, newest first (of the live branch, or the branch named)", 1, 2},
 	Drafts:   {"/atoms drafts <agent>", "open drafts", 1, 1},
 	Diff:     {"/atoms diff <agent> [<draft>]  |  /atoms diff <agent> <version> <version>", "what a draft would change, or the difference between two versions", 1, 3},
-	Edit:     {"/atoms edit <agent> [<draft>]", "edit a draft in a form (forks one from the active version when none is given)", 1, 2},
+	Edit:     {"/atoms edit <agent> [<draft>]", "edit a draft in a form (with none named, saving starts a new draft from the active version)", 1, 2},
 	Promote:  {"/atoms promote <agent> <draft> [label…]", "publish a draft, get approval, activate once the security check passed", 2, -1},
 	Rollback: {"/atoms rollback <agent> <version>", "activate an older version through the same approval flow", 2, 2},
 	Cancel:   {"/atoms cancel <agent>", "cancel the promotion in flight", 1, 1},
@@ -133,8 +134,13 @@ func Parse(text string) (Command, error) {
 		}
 	case Agents:
 		c.Search = freeText(args, 0, rest(1))
-	case Status, Versions, Drafts, Cancel, Watch, Unwatch:
+	case Status, Drafts, Cancel, Watch, Unwatch:
 		c.Agent = args[0]
+	case Versions:
+		c.Agent = args[0]
+		if len(args) == 2 {
+			c.Branch = args[1]
+		}
 	case Diff:
 		c.Agent = args[0]
 		switch len(args) {
@@ -157,7 +163,7 @@ func Parse(text string) (Command, error) {
 	case Rollback:
 		c.Agent, c.Version = args[0], args[1]
 	}
-	for _, v := range []string{c.Agent, c.Draft, c.Version, c.VersionB} {
+	for _, v := range []string{c.Agent, c.Draft, c.Version, c.VersionB, c.Branch} {
 		if utf8.RuneCountInString(v) > MaxRefLen {
 			return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("That name is too long (at most %d characters).", MaxRefLen), Usage: sp.usage}
 		}

@@ -35,6 +35,7 @@ type Metrics struct {
 	slackAPICalls     *prometheus.CounterVec
 	slackRateLimited  *prometheus.CounterVec
 	socketConnected   prometheus.Gauge
+	atomsModel        *prometheus.GaugeVec
 }
 
 // New registers atomsbot's collectors (and the Go/process ones) on a fresh registry.
@@ -72,7 +73,9 @@ func New() *Metrics {
 		Help: "Slack Web API 429 answers by method."}, []string{"method"})
 	m.socketConnected = prometheus.NewGauge(prometheus.GaugeOpts{Name: "atomsbot_slack_socket_connected",
 		Help: "1 while the Socket Mode WebSocket is connected (always 0 in HTTP mode)."})
-	for _, c := range []prometheus.Collector{m.socketConnected, m.slackRequests, m.ackLatency, m.signatureFailures, m.poolDepth, m.poolRejections,
+	m.atomsModel = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "atomsbot_atoms_versioning_model",
+		Help: "1 for the Atoms versioning model in use (v1: drafts + versions, v2: branches); none until the first agent was looked at."}, []string{"model"})
+	for _, c := range []prometheus.Collector{m.atomsModel, m.socketConnected, m.slackRequests, m.ackLatency, m.signatureFailures, m.poolDepth, m.poolRejections,
 		m.atomsCalls, m.atomsLatency, m.atomsRetries, m.rateWait, m.promotions, m.checkWait, m.pollerLag,
 		m.slackAPICalls, m.slackRateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
@@ -165,4 +168,10 @@ func (m *Metrics) ObserveSocketConnected(up bool) {
 		return
 	}
 	m.socketConnected.Set(0)
+}
+
+// SetAtomsModel records the Atoms versioning model in use ("v1" or "v2").
+func (m *Metrics) SetAtomsModel(model string) {
+	m.atomsModel.Reset()
+	m.atomsModel.WithLabelValues(model).Set(1)
 }

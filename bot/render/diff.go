@@ -3,7 +3,7 @@ package render
 import (
 	"strings"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/slack-go/slack"
 )
 
@@ -88,7 +88,7 @@ func SectionName(section string) string {
 // MaxMessageText. Every page but the last ends with "Diff continues in the
 // next message (k/n)"; when there are several pages, their text fallback
 // is numbered "(i/n)".
-func Diff(title string, d atoms.Diff, opt DiffOptions) []Message {
+func Diff(title string, d platform.Diff, opt DiffOptions) []Message {
 	opt = opt.normalised()
 	v := newDiffView(d, opt.Context)
 	l := newLayout(title, v, opt)
@@ -97,7 +97,7 @@ func Diff(title string, d atoms.Diff, opt DiffOptions) []Message {
 
 // DiffText is the whole diff as plain text, not escaped and not cut, for a
 // snippet or file upload when the pages are cut (or for logs and tests).
-func DiffText(title string, d atoms.Diff) string {
+func DiffText(title string, d platform.Diff) string {
 	v := newDiffView(d, 3)
 	var b strings.Builder
 	b.WriteString(title)

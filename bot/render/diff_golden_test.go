@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/slack-go/slack"
 )
 
@@ -26,18 +26,18 @@ func js(v any) json.RawMessage {
 	return bytes.TrimSpace(buf.Bytes())
 }
 
-func ch(path string, old, new any) atoms.Change {
-	return atoms.Change{Path: path, Old: js(old), New: js(new)}
+func ch(path string, old, new any) platform.Change {
+	return platform.Change{Path: path, Old: js(old), New: js(new)}
 }
 
-func sec(name string, changes ...atoms.Change) atoms.SectionDiff {
-	return atoms.SectionDiff{Section: name, Changes: changes}
+func sec(name string, changes ...platform.Change) platform.SectionDiff {
+	return platform.SectionDiff{Section: name, Changes: changes}
 }
 
-func smallDiff() atoms.Diff {
-	return atoms.Diff{
-		UnchangedSections: []string{"llm", "language", "privacy"},
-		Sections: []atoms.SectionDiff{
+func smallDiff() platform.Diff {
+	return platform.Diff{
+		Unchanged: []string{"llm", "language", "privacy"},
+		Sections: []platform.SectionDiff{
 			sec("call_handling", ch("firstMessage", "Hello! How can I help you today?", "Hi, thanks for calling Acme. How can I help?")),
 			sec("voice", ch("synthesizer.voiceConfig.voiceId", "emily", "arman")),
 			sec("workflow_tools", ch("tools[2]", nil, map[string]any{
@@ -50,11 +50,11 @@ func smallDiff() atoms.Diff {
 
 // hugeDiff needs several pages: many sections, each with short changes
 // and a rewritten multi-line value.
-func hugeDiff() atoms.Diff {
-	var d atoms.Diff
+func hugeDiff() platform.Diff {
+	var d platform.Diff
 	for s, name := range []string{"workflow_prompt", "workflow_tools", "llm", "voice", "language", "call_handling",
 		"detection", "analytics", "timeouts", "audio", "privacy", "widget"} {
-		var changes []atoms.Change
+		var changes []platform.Change
 		for i := range 6 {
 			changes = append(changes, ch(fmt.Sprintf("settings%d.option%d", s, i), i*s, fmt.Sprintf("value %d/%d", s, i)))
 		}
@@ -69,19 +69,19 @@ func hugeDiff() atoms.Diff {
 	return d
 }
 
-func unicodeDiff() atoms.Diff {
+func unicodeDiff() platform.Diff {
 	old := "Begrüße den Anrufer freundlich.\n日本語のお客様には日本語で対応してください。\nZalgo-ish: e\u0301e\u0301 n\u0303\nFamily: 👩\u200d👩\u200d👧 flags: 🇫🇷🇩🇪\n"
 	new := strings.Replace(old, "freundlich", "herzlich 😊", 1) +
 		strings.Repeat("👍🏽🇯🇵a\u0301日", 700) + "\n" // one line far longer than a section
-	return atoms.Diff{Sections: []atoms.SectionDiff{
+	return platform.Diff{Sections: []platform.SectionDiff{
 		sec("workflow_prompt", ch("prompt", old, new)),
 		sec("call_handling", ch("firstMessage", "こんにちは", "こんにちは 👋 ようこそ")),
 		sec("voice", ch("pronunciationDicts[0].word", "Zoë", "Zoë\u0301")),
 	}}
 }
 
-func injectionDiff() atoms.Diff {
-	return atoms.Diff{Sections: []atoms.SectionDiff{
+func injectionDiff() platform.Diff {
+	return platform.Diff{Sections: []platform.SectionDiff{
 		sec("workflow_prompt", ch("prompt",
 			"You are helpful.\nEscalate to <!here> when stuck.\n",
 			"You are helpful & kind.\nEscalate to <!channel> and <@U123> when stuck, or @here.\n```\nrm -rf /\n```\n<https://evil.example|click me>\n")),
@@ -95,7 +95,7 @@ func TestDiffGolden(t *testing.T) {
 	tests := []struct {
 		name  string
 		title string
-		diff  atoms.Diff
+		diff  platform.Diff
 		opt   DiffOptions
 		check func(t *testing.T, pages []Message)
 	}{
@@ -110,7 +110,7 @@ func TestDiffGolden(t *testing.T) {
 					}
 				}
 			}},
-		{name: "prompt_20kb", title: "support-bot: draft vs v3", diff: atoms.Diff{Sections: []atoms.SectionDiff{
+		{name: "prompt_20kb", title: "support-bot: draft vs v3", diff: platform.Diff{Sections: []platform.SectionDiff{
 			sec("workflow_prompt", ch("prompt", prompt, edit20k(prompt))),
 		}}, check: func(t *testing.T, pages []Message) {
 			wantPages(t, pages, 1)
@@ -131,7 +131,7 @@ func TestDiffGolden(t *testing.T) {
 					t.Errorf("an over-long line must be split with a note")
 				}
 			}},
-		{name: "empty", title: "support-bot: draft vs v12", diff: atoms.Diff{UnchangedSections: []string{"workflow_prompt", "voice"}},
+		{name: "empty", title: "support-bot: draft vs v12", diff: platform.Diff{Unchanged: []string{"workflow_prompt", "voice"}},
 			check: func(t *testing.T, pages []Message) {
 				wantPages(t, pages, 1)
 				if !strings.Contains(strings.ToLower(pages[0].Text), "no changes") ||
@@ -139,7 +139,7 @@ func TestDiffGolden(t *testing.T) {
 					t.Errorf("an empty diff must say no changes")
 				}
 			}},
-		{name: "empty_zero", title: "nothing", diff: atoms.Diff{}},
+		{name: "empty_zero", title: "nothing", diff: platform.Diff{}},
 		{name: "injection", title: "<!channel> & <@U123> draft", diff: injectionDiff(),
 			check: func(t *testing.T, pages []Message) {
 				all := allText(t, pages)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/slack-go/slack"
 )
 
@@ -40,7 +40,7 @@ func TestSectionName(t *testing.T) {
 func TestDiffText(t *testing.T) {
 	tests := []struct {
 		name string
-		diff atoms.Diff
+		diff platform.Diff
 		want []string
 	}{
 		{"small", smallDiff(), []string{
@@ -51,8 +51,8 @@ func TestDiffText(t *testing.T) {
 			"tools[2] added:\n    +{\n",
 		}},
 		{"not escaped", injectionDiff(), []string{"+Escalate to <!channel> and <@U123>", "-<!everyone> hi", `a<b>&c: "<tag>" → "&amp;"`}},
-		{"empty", atoms.Diff{}, []string{"No changes"}},
-		{"whole section", atoms.Diff{Sections: []atoms.SectionDiff{sec("widget", ch("", map[string]any{"a": 1}, nil))}},
+		{"empty", platform.Diff{}, []string{"No changes"}},
+		{"whole section", platform.Diff{Sections: []platform.SectionDiff{sec("widget", ch("", map[string]any{"a": 1}, nil))}},
 			[]string{`(whole section): {"a":1} → (unset)`}},
 	}
 	for _, tt := range tests {
@@ -73,15 +73,15 @@ func TestDiffText(t *testing.T) {
 func TestDiffValues(t *testing.T) {
 	tests := []struct {
 		name   string
-		change atoms.Change
+		change platform.Change
 		want   string // expected in the page's text
 	}{
 		{"string", ch("firstMessage", "a", "b"), "• `firstMessage`: `\"a\"` → `\"b\"`"},
 		{"unset to string", ch("voiceId", nil, "v2"), "• `voiceId`: (unset) → `\"v2\"`"},
-		{"missing old", atoms.Change{Path: "x", New: js(1)}, "• `x`: (unset) → `1`"},
+		{"missing old", platform.Change{Path: "x", New: js(1)}, "• `x`: (unset) → `1`"},
 		{"number and bool", ch("timeout", 30, true), "• `timeout`: `30` → `true`"},
 		{"compact object", ch("o", map[string]any{"a": 1}, []int{1, 2}), "• `o`: `{\"a\":1}` → `[1,2]`"},
-		{"raw order kept", atoms.Change{Path: "o", Old: []byte(`{ "z": 1, "a": 2 }`), New: []byte(`null`)}, "• `o`: `{\"z\":1,\"a\":2}` → (unset)"},
+		{"raw order kept", platform.Change{Path: "o", Old: []byte(`{ "z": 1, "a": 2 }`), New: []byte(`null`)}, "• `o`: `{\"z\":1,\"a\":2}` → (unset)"},
 		{"string vs number", ch("n", "1", 1), "• `n`: `\"1\"` → `1`"},
 		{"backtick goes to a code block", ch("m", "say `hi`", "say hi"), "• `m` changed (+1 −1 lines):\n```\n@@ -1,1 +1,1 @@\n-say `hi`\n+say hi\n```"},
 		{"newline goes to a code block", ch("m", "a\nb", "a\nc"), "```\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n```"},
@@ -89,13 +89,13 @@ func TestDiffValues(t *testing.T) {
 		{"removed object", ch("tools[0]", map[string]any{"name": strings.Repeat("n", 90)}, nil), "• `tools[0]` removed:\n```\n-{\n-  \"name\": \"nnn"},
 		{"html kept readable", ch("m", "a<b", "a>b"), "`\"a&lt;b\"` → `\"a&gt;b\"`"},
 		{"same text, other type", ch("m", strings.Repeat("1", 90), jsonNumber(strings.Repeat("1", 90))), "\n-\"111"},
-		{"re-encoded long value", atoms.Change{Path: "o", Old: []byte(`{"description": "` + strings.Repeat("d", 90) + `"}`),
+		{"re-encoded long value", platform.Change{Path: "o", Old: []byte(`{"description": "` + strings.Repeat("d", 90) + `"}`),
 			New: []byte(`{"description":"` + strings.Repeat("d", 90) + `"}`)}, "• `o`: " + sameNote},
-		{"re-encoded short value", atoms.Change{Path: "o", Old: []byte(`[1, 2]`), New: []byte(`[1,2]`)}, "• `o`: " + sameNote},
+		{"re-encoded short value", platform.Change{Path: "o", Old: []byte(`[1, 2]`), New: []byte(`[1,2]`)}, "• `o`: " + sameNote},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pages := Diff("t", atoms.Diff{Sections: []atoms.SectionDiff{sec("misc", tt.change)}}, DiffOptions{})
+			pages := Diff("t", platform.Diff{Sections: []platform.SectionDiff{sec("misc", tt.change)}}, DiffOptions{})
 			if all := checkPages(t, pages, DiffOptions{}); !strings.Contains(all, tt.want) {
 				t.Errorf("missing %q in\n%s", tt.want, all)
 			}
@@ -134,7 +134,7 @@ func TestDiffRandom(t *testing.T) {
 
 var cutNote = regexp.MustCompile(`^… (?:the rest of the .+ diff(?: and )?)?(?:(\d+) more changes? in (\d+) sections?)? not shown$`)
 
-func checkComplete(t *testing.T, d atoms.Diff, pages []Message, all string, opt DiffOptions) {
+func checkComplete(t *testing.T, d platform.Diff, pages []Message, all string, opt DiffOptions) {
 	t.Helper()
 	missing := 0
 	missingSecs := map[int]bool{}
@@ -170,7 +170,7 @@ func checkComplete(t *testing.T, d atoms.Diff, pages []Message, all string, opt 
 
 // checkValuesShown looks for the values of a change in the pages: short
 // strings as themselves, lines of long strings as diff lines.
-func checkValuesShown(t *testing.T, c atoms.Change, all string) {
+func checkValuesShown(t *testing.T, c platform.Change, all string) {
 	t.Helper()
 	var old, new any
 	_ = jsonUnmarshal(c.Old, &old)
@@ -273,16 +273,16 @@ func randomValue(rng *rand.Rand) any {
 	}
 }
 
-func randomDiff(rng *rand.Rand) atoms.Diff {
+func randomDiff(rng *rand.Rand) platform.Diff {
 	names := []string{"workflow_prompt", "workflow_tools", "llm", "voice", "language", "call_handling", "detection",
 		"analytics", "timeouts", "audio", "privacy", "widget", "custom_<x>", "playbooks"}
-	var d atoms.Diff
+	var d platform.Diff
 	if rng.IntN(10) == 0 {
 		return d // empty
 	}
 	id := 0
 	for _, si := range rng.Perm(len(names))[:1+rng.IntN(len(names))] {
-		var changes []atoms.Change
+		var changes []platform.Change
 		for range 1 + rng.IntN(15) {
 			id++
 			path := fmt.Sprintf("field%d.sub", id)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/slack-go/slack"
 )
 
@@ -20,34 +20,34 @@ func TestDiffCutNote(t *testing.T) {
 		}
 		return b.String()
 	}
-	short := func(i int) atoms.Change { return ch(fmt.Sprintf("opt%d", i), i, i+1) }
+	short := func(i int) platform.Change { return ch(fmt.Sprintf("opt%d", i), i, i+1) }
 	tests := []struct {
 		name     string
-		diff     atoms.Diff
+		diff     platform.Diff
 		maxPages int
 		budget   int
 		note     string
 	}{
-		{"part of a change", atoms.Diff{Sections: []atoms.SectionDiff{
+		{"part of a change", platform.Diff{Sections: []platform.SectionDiff{
 			sec("workflow_prompt", ch("prompt", nil, longPrompt(400))),
 		}}, 1, 0, "… the rest of the `prompt` diff not shown"},
-		{"part and whole changes", atoms.Diff{Sections: []atoms.SectionDiff{
+		{"part and whole changes", platform.Diff{Sections: []platform.SectionDiff{
 			sec("workflow_prompt", ch("prompt", nil, longPrompt(400))),
 			sec("voice", short(1), short(2)),
 			sec("llm", short(3)),
 		}}, 2, 0, "… the rest of the `prompt` diff and 3 more changes in 2 sections not shown"},
 		// With the smallest budget, each 12-line value is one block and
 		// two of them do not fit one page.
-		{"whole changes only", atoms.Diff{Sections: []atoms.SectionDiff{
+		{"whole changes only", platform.Diff{Sections: []platform.SectionDiff{
 			sec("workflow_prompt", ch("prompt", nil, longPrompt(12))),
 			sec("voice", ch("a", nil, longPrompt(12))),
 			sec("llm", short(3)),
 		}}, 1, MinBudget, "… 2 more changes in 2 sections not shown"},
-		{"one change", atoms.Diff{Sections: []atoms.SectionDiff{
+		{"one change", platform.Diff{Sections: []platform.SectionDiff{
 			sec("workflow_prompt", ch("prompt", nil, longPrompt(12))),
 			sec("voice", ch("a", nil, longPrompt(12))),
 		}}, 1, MinBudget, "… 1 more change in 1 section not shown"},
-		{"no cut when it fits", atoms.Diff{Sections: []atoms.SectionDiff{sec("voice", short(1))}}, 1, 0, ""},
+		{"no cut when it fits", platform.Diff{Sections: []platform.SectionDiff{sec("voice", short(1))}}, 1, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestDiffOptions(t *testing.T) {
 
 func BenchmarkDiff20KBPrompt(b *testing.B) {
 	old := prompt20k()
-	d := atoms.Diff{Sections: []atoms.SectionDiff{
+	d := platform.Diff{Sections: []platform.SectionDiff{
 		sec("workflow_prompt", ch("prompt", old, edit20k(old))),
 		sec("call_handling", ch("firstMessage", "Hello", "Hi there")),
 	}}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/slack-go/slack"
 )
 
@@ -23,7 +23,7 @@ func Help(intro string, entries []HelpEntry) Message {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "`%s`\n      %s\n", Escape(e.Usage), Escape(e.Summary))
 	}
-	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id or vN. <draft>: a draft id or name.") + "_")
+	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id, vN, or branch/vN for a branch other than the live one. <draft>: a draft id or name (on branches, the branch's name).") + "_")
 	var blocks []slack.Block
 	// The fallback text carries the usage itself, not only a title.
 	text := "atomsbot usage\n" + b.String()
@@ -36,7 +36,7 @@ func Help(intro string, entries []HelpEntry) Message {
 }
 
 // Agents renders the agent list.
-func Agents(agents []atoms.Agent, search string) Message {
+func Agents(agents []platform.Agent, search string) Message {
 	head := fmt.Sprintf("%d agent(s)", len(agents))
 	if search != "" {
 		head += " matching “" + Escape(search) + "”"
@@ -47,7 +47,7 @@ func Agents(agents []atoms.Agent, search string) Message {
 	lines := make([]string, 0, len(agents))
 	for _, a := range agents[:min(len(agents), maxListed)] {
 		kind := ""
-		if a.WorkflowType == atoms.WorkflowGraph {
+		if a.WorkflowType == platform.WorkflowGraph {
 			kind = " · workflow graph"
 		}
 		lines = append(lines, fmt.Sprintf("• *%s* `%s`%s", Escape(a.Name), Escape(a.ID), kind))
@@ -59,17 +59,18 @@ func Agents(agents []atoms.Agent, search string) Message {
 
 // StatusView is what `/atoms status` shows.
 type StatusView struct {
-	Agent     atoms.Agent
-	Active    *atoms.Version // nil when unknown
-	Drafts    []atoms.Version
-	InFlight  *InFlight // nil when none
-	Watchers  []string  // channel ids
+	Agent     platform.Agent
+	Active    *platform.Version // the live version; nil when unknown
+	Drafts    []platform.Draft  // open drafts
+	InFlight  *InFlight         // nil when none
+	Watchers  []string          // channel ids
 	Generated time.Time
 }
 
 // InFlight summarises the promotion holding an agent's lock.
 type InFlight struct {
 	VersionNumber int
+	VersionRef    string
 	Label         string
 	State         string
 	Requester     string
@@ -82,11 +83,14 @@ func Status(v StatusView) Message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* `%s`\n", Escape(a.Name), Escape(a.ID))
 	if v.Active != nil {
-		fmt.Fprintf(&b, "Active: *%s*%s", versionName(v.Active.VersionNumber), quoted(v.Active.Label))
+		fmt.Fprintf(&b, "Active: *%s*%s", refName(v.Active.Ref, v.Active.Number), quoted(v.Active.Label))
+		if v.Active.Branch != "" {
+			fmt.Fprintf(&b, " on branch *%s*", Escape(v.Active.Branch))
+		}
 		if !v.Active.ActivatedAt.IsZero() {
 			fmt.Fprintf(&b, " since %s", slackDate(v.Active.ActivatedAt))
 		}
-		if who := cmp.Or(v.Active.ActivatedByName, v.Active.ActivatedBy); who != "" {
+		if who := v.Active.ActivatedBy; who != "" {
 			fmt.Fprintf(&b, " by %s", Escape(who))
 		}
 		b.WriteString("\n")
@@ -97,13 +101,13 @@ func Status(v StatusView) Message {
 	if len(v.Drafts) > 0 {
 		names := make([]string, 0, len(v.Drafts))
 		for _, d := range v.Drafts[:min(len(v.Drafts), 10)] {
-			names = append(names, Escape(cmp.Or(d.DraftName, d.DraftID)))
+			names = append(names, Escape(cmp.Or(d.Name, d.ID)))
 		}
 		b.WriteString(" (" + strings.Join(names, ", ") + ")")
 	}
 	b.WriteString("\n")
 	if f := v.InFlight; f != nil {
-		fmt.Fprintf(&b, "Promotion in flight: %s%s, %s, requested by %s", versionName(f.VersionNumber), quoted(f.Label), Escape(f.State), Mention(f.Requester))
+		fmt.Fprintf(&b, "Promotion in flight: %s%s, %s, requested by %s", refName(f.VersionRef, f.VersionNumber), quoted(f.Label), Escape(f.State), Mention(f.Requester))
 		if link := safeURL(f.Link); link != "" {
 			fmt.Fprintf(&b, " — <%s|see the request>", link)
 		}
@@ -120,25 +124,28 @@ func Status(v StatusView) Message {
 	return Message{Text: Truncate(b.String(), MaxMessageText, "…"), Blocks: []slack.Block{section(b.String())}}
 }
 
-// Versions renders published versions, newest first.
-func Versions(agent atoms.Agent, versions []atoms.Version, total int) Message {
+// Versions renders published versions, newest first; branch names the
+// branch listed ("" where the platform has none).
+func Versions(agent platform.Agent, versions []platform.Version, total int, branch string) Message {
 	head := fmt.Sprintf("Versions of *%s* (%d)", Escape(agent.Name), total)
+	if branch != "" {
+		head = fmt.Sprintf("Versions of *%s* on branch *%s* (%d)", Escape(agent.Name), Escape(branch), total)
+	}
 	if len(versions) == 0 {
 		return Note(head + ": none published.")
 	}
 	lines := make([]string, 0, len(versions))
 	for _, v := range versions[:min(len(versions), maxListed)] {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s*%s", versionName(v.VersionNumber), quoted(v.Label))
-		if v.IsActive || v.ID == agent.ActiveVersionID {
+		fmt.Fprintf(&b, "*%s*%s", refName(v.Ref, v.Number), quoted(v.Label))
+		if v.Live || v.ID == agent.LiveVersionID {
 			b.WriteString(" · :large_green_circle: *active*")
 		}
-		status := ""
-		if v.SecurityCheck != nil {
-			status = v.SecurityCheck.Status
+		fmt.Fprintf(&b, " · check %s", CheckBadge(v.Check.Status, ""))
+		if v.RestoredFrom != "" {
+			fmt.Fprintf(&b, " · restores %s", Escape(v.RestoredFrom))
 		}
-		fmt.Fprintf(&b, " · check %s", CheckBadge(status, ""))
-		if who := cmp.Or(v.PublishedByName, v.PublishedBy); who != "" {
+		if who := v.PublishedBy; who != "" {
 			fmt.Fprintf(&b, " · by %s", Escape(who))
 		}
 		if !v.PublishedAt.IsZero() {
@@ -153,7 +160,7 @@ func Versions(agent atoms.Agent, versions []atoms.Version, total int) Message {
 }
 
 // Drafts renders open drafts.
-func Drafts(agent atoms.Agent, drafts []atoms.Version, sourceNumbers map[string]int) Message {
+func Drafts(agent platform.Agent, drafts []platform.Draft) Message {
 	head := fmt.Sprintf("Open drafts of *%s* (%d)", Escape(agent.Name), len(drafts))
 	if len(drafts) == 0 {
 		return Note(head + ". Start one with `/atoms edit " + Escape(agent.Name) + "`.")
@@ -161,14 +168,23 @@ func Drafts(agent atoms.Agent, drafts []atoms.Version, sourceNumbers map[string]
 	lines := make([]string, 0, len(drafts))
 	for _, d := range drafts[:min(len(drafts), maxListed)] {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Escape(cmp.Or(d.DraftName, "(unnamed)")), Escape(d.DraftID), d.DraftRevision)
-		if n, ok := sourceNumbers[d.SourceVersionID]; ok {
-			fmt.Fprintf(&b, " · from %s", versionName(n))
-		} else if d.SourceVersionID != "" {
-			fmt.Fprintf(&b, " · from `%s`", Escape(d.SourceVersionID))
+		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Escape(cmp.Or(d.Name, "(unnamed)")), Escape(d.ID), d.Revision)
+		if d.Base != "" {
+			fmt.Fprintf(&b, " · from %s", Escape(d.Base))
+		} else if d.BaseID != "" {
+			fmt.Fprintf(&b, " · from `%s`", Escape(d.BaseID))
 		}
-		if d.LastEditorName != "" {
-			fmt.Fprintf(&b, " · last edited by %s", Escape(d.LastEditorName))
+		if d.LastEditor != "" {
+			fmt.Fprintf(&b, " · last edited by %s", Escape(d.LastEditor))
+		}
+		if d.Live {
+			b.WriteString(" · on the live branch")
+		}
+		switch {
+		case d.Scanning:
+			b.WriteString(" · :hourglass_flowing_sand: being published (security check running)")
+		case d.Check.Outcome() == platform.CheckFailed:
+			fmt.Fprintf(&b, " · last security check %s", CheckBadge(d.Check.Status, d.Check.Reason))
 		}
 		lines = append(lines, b.String())
 	}

@@ -13,6 +13,7 @@ import (
 type LiveView struct {
 	AgentName     string
 	VersionNumber int
+	VersionRef    string // how commands name it ("v4", "branch/v2"); "" falls back to the number
 	Label         string
 	Kind          string // "promote" or "rollback"
 	Requester     string
@@ -24,7 +25,7 @@ type LiveView struct {
 
 // Live renders the one message per activation whose text says "is live".
 func Live(v LiveView) Message {
-	name := liveName(v.AgentName, v.VersionNumber, v.Label)
+	name := liveName(v.AgentName, refName(v.VersionRef, v.VersionNumber), v.Label)
 	text := name + " is live"
 	var b strings.Builder
 	fmt.Fprintf(&b, ":rocket: *%s is live*", name)
@@ -49,6 +50,7 @@ func Live(v LiveView) Message {
 type ExternalLiveView struct {
 	AgentName     string
 	VersionNumber int
+	VersionRef    string
 	Label         string
 	ActivatedBy   string // a name or id from Atoms; "" when unknown
 	ActivatedAt   time.Time
@@ -58,7 +60,7 @@ type ExternalLiveView struct {
 // "is live" wording (primary); the others are told the same news in other
 // words, so an activation is announced once. diff's first page is included.
 func ExternalLive(v ExternalLiveView, primary bool, diff []Message) Message {
-	name := liveName(v.AgentName, v.VersionNumber, v.Label)
+	name := liveName(v.AgentName, refName(v.VersionRef, v.VersionNumber), v.Label)
 	verb := "went live"
 	if primary {
 		verb = "is live"
@@ -95,8 +97,8 @@ func section(mrkdwn string) *slack.SectionBlock {
 	return mrkdwnSection(Truncate(mrkdwn, MaxSectionText, "…"))
 }
 
-func liveName(agent string, n int, label string) string {
-	s := Escape(agent) + " " + versionName(n)
+func liveName(agent, version, label string) string {
+	s := Escape(agent) + " " + version
 	if label != "" {
 		s += " “" + Escape(Truncate(label, 200, "…")) + "”"
 	}

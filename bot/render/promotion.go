@@ -20,8 +20,9 @@ type ApprovalView struct {
 	PromotionID   string
 	AgentName     string
 	Kind          string // "promote" or "rollback"
-	VersionID     string
+	VersionID     string // what approvals bind to (the buttons carry it)
 	VersionNumber int
+	VersionRef    string // how commands name it ("v4", "branch/v2"); "" falls back to the number
 	Label         string
 	Requester     string // Slack user id
 	State         string // the promotion state (requested, published, activating, live, …)
@@ -60,7 +61,7 @@ func ParseButtonValue(v string) (promotionID, versionID string, ok bool) {
 func Approval(v ApprovalView) Message {
 	// Escaped even in plain text: Slack stores and shows entities the same
 	// way there, and no raw "<" of an agent name ever reaches Slack.
-	title := fmt.Sprintf("%s %s → %s", kindVerb(v.Kind), Escape(v.AgentName), versionName(v.VersionNumber))
+	title := fmt.Sprintf("%s %s → %s", kindVerb(v.Kind), Escape(v.AgentName), refName(v.VersionRef, v.VersionNumber))
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, Truncate(title, MaxHeaderText, "…"), false, false)),
 		slack.NewSectionBlock(mdText(approvalIntro(v), MaxSectionText), approvalFields(v), nil),
@@ -188,7 +189,7 @@ func stateLine(v ApprovalView) string {
 }
 
 func approvalText(v ApprovalView) string {
-	name := fmt.Sprintf("%s %s", v.AgentName, versionName(v.VersionNumber))
+	name := fmt.Sprintf("%s %s", v.AgentName, refText(v.VersionRef, v.VersionNumber))
 	if v.Label != "" {
 		name += fmt.Sprintf(" “%s”", v.Label)
 	}
@@ -239,6 +240,19 @@ func versionName(n int) string {
 
 // VersionName is "vN", or "new version" before publish assigned a number.
 func VersionName(n int) string { return versionName(n) }
+
+// refText is a version's name as commands know it, unescaped: the ref when
+// there is one, else "vN".
+func refText(ref string, n int) string {
+	if ref != "" {
+		return ref
+	}
+	return versionName(n)
+}
+
+// refName is refText escaped for mrkdwn (a ref carries a branch name, which
+// anyone may choose).
+func refName(ref string, n int) string { return Escape(refText(ref, n)) }
 
 var userID = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 )
 
 // changeView is one change, decoded and classified for display.
@@ -34,7 +34,7 @@ type diffView struct {
 	unchanged []string
 }
 
-func newDiffView(d atoms.Diff, ctx int) diffView {
+func newDiffView(d platform.Diff, ctx int) diffView {
 	var v diffView
 	for _, s := range d.Sections {
 		if len(s.Changes) == 0 {
@@ -47,11 +47,11 @@ func newDiffView(d atoms.Diff, ctx int) diffView {
 		}
 		v.sections = append(v.sections, sv)
 	}
-	v.unchanged = d.UnchangedSections
+	v.unchanged = d.Unchanged
 	return v
 }
 
-func newChangeView(sec int, c atoms.Change, ctx int) changeView {
+func newChangeView(sec int, c platform.Change, ctx int) changeView {
 	cv := changeView{sec: sec, path: c.Path, old: parseValue(c.Old), new: parseValue(c.New)}
 	if !cv.old.long() && !cv.new.long() {
 		cv.same = cv.old.inline() == cv.new.inline()

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 )
 
@@ -20,9 +20,9 @@ const evil = "<!channel> & <@U123> <https://evil.example|click>"
 
 var (
 	t0      = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	passed  = &atoms.SecurityCheck{Status: "passed"}
-	pending = &atoms.SecurityCheck{Status: "pending"}
-	failed  = &atoms.SecurityCheck{Status: "failed", Reason: "prompt asks for card numbers " + evil}
+	passed  = platform.Check{Status: "passed"}
+	pending = platform.Check{Status: "pending"}
+	failed  = platform.Check{Status: "failed", Reason: "prompt asks for card numbers " + evil}
 )
 
 func helpEntries() []HelpEntry {
@@ -33,26 +33,54 @@ func helpEntries() []HelpEntry {
 	return out
 }
 
-func agentNamed(name, id, kind string) atoms.Agent {
-	return atoms.Agent{ID: id, Name: name, WorkflowType: kind, ActiveVersionID: "6900000000000000000000a3"}
+// singlePrompt is the workflow type of agents driven by one prompt.
+const singlePrompt = "single_prompt"
+
+func agentNamed(name, id, kind string) platform.Agent {
+	return platform.Agent{ID: id, Name: name, WorkflowType: kind, LiveVersionID: "6900000000000000000000a3"}
 }
 
 func oid(n int) string { return fmt.Sprintf("69000000000000000000%04x", n) }
 
-func someVersions() []atoms.Version {
-	return []atoms.Version{
-		{ID: oid(3), VersionNumber: 3, Label: "Refund wording " + evil, SecurityCheck: pending, PublishedByName: "maria.gonzalez", PublishedAt: t0.Add(-time.Hour)},
-		{ID: "6900000000000000000000a3", VersionNumber: 2, Label: "Holiday hours", IsActive: true, SecurityCheck: passed, PublishedByName: "tom.becker", PublishedAt: t0.Add(-48 * time.Hour)},
-		{ID: oid(1), VersionNumber: 1, SecurityCheck: nil, PublishedBy: "60d0fe4f5311236168a109ca", PublishedAt: t0.Add(-30 * 24 * time.Hour)},
-		{ID: oid(4), VersionNumber: 4, Label: "Leaky", SecurityCheck: failed},
+func someVersions() []platform.Version {
+	return []platform.Version{
+		{ID: oid(3), Number: 3, Ref: "v3", Label: "Refund wording " + evil, Check: pending, PublishedBy: "maria.gonzalez", PublishedAt: t0.Add(-time.Hour)},
+		{ID: "6900000000000000000000a3", Number: 2, Ref: "v2", Label: "Holiday hours", Live: true, Check: passed, PublishedBy: "tom.becker", PublishedAt: t0.Add(-48 * time.Hour)},
+		{ID: oid(1), Number: 1, Ref: "v1", PublishedBy: "60d0fe4f5311236168a109ca", PublishedAt: t0.Add(-30 * 24 * time.Hour)},
+		{ID: oid(4), Number: 4, Ref: "v4", Label: "Leaky", Check: failed},
 	}
 }
 
-func someDrafts() []atoms.Version {
-	return []atoms.Version{
-		{ID: oid(20), DraftID: "d-refund", DraftName: "Refund policy update", DraftRevision: 2, SourceVersionID: "6900000000000000000000a3", LastEditorName: "maria.gonzalez"},
-		{ID: oid(21), DraftID: "d-evil", DraftName: evil, DraftRevision: 0, SourceVersionID: oid(99)},
-		{ID: oid(22), DraftID: "d-unnamed", DraftRevision: 7},
+// someDrafts are open drafts of a platform without branches: the first
+// started from the live v2, the second from a version that is not listed
+// (only its id is known), the third from nothing known.
+func someDrafts() []platform.Draft {
+	return []platform.Draft{
+		{ID: "d-refund", Name: "Refund policy update", Open: true, Revision: 2, Base: "v2", BaseID: "6900000000000000000000a3", LastEditor: "maria.gonzalez"},
+		{ID: "d-evil", Name: evil, Open: true, Revision: 0, BaseID: oid(99)},
+		{ID: "d-unnamed", Open: true, Revision: 7},
+	}
+}
+
+// evilRef is a version ref on a branch whose name anyone may choose: it
+// carries a broadcast, an ampersand and mrkdwn bold marks.
+const evilRef = "fix<!here>&*bold*/v2"
+
+// branchAgent is an agent of a platform with branches; the branch "Main" is
+// live and its head, v5, serves calls.
+func branchAgent() platform.Agent {
+	return platform.Agent{ID: oid(30), Name: "clinic-scheduler", WorkflowType: singlePrompt, LiveVersionID: oid(35)}
+}
+
+// branchDrafts are the open drafts of branchAgent, one per branch: on the
+// live branch (its last check passed, which is not worth a word), being
+// published, and on a new branch with no head of its own (only the id of
+// the revision it started from is known) whose last check failed.
+func branchDrafts() []platform.Draft {
+	return []platform.Draft{
+		{ID: oid(40), Name: "Main", Open: true, Revision: 3, Base: "v5", BaseID: oid(35), LastEditor: "tom.becker", Live: true, Check: passed},
+		{ID: oid(41), Name: "refund-wording", Open: true, Revision: 2, Base: "refund-wording/v2", BaseID: oid(52), LastEditor: "maria.gonzalez", Scanning: true},
+		{ID: oid(42), Name: "leaky " + evil, Open: true, Revision: 4, BaseID: oid(34), Check: failed},
 	}
 }
 
@@ -62,26 +90,26 @@ func approval(state string) ApprovalView {
 		VersionID: oid(3), VersionNumber: 4, Label: "Refund wording " + evil, Requester: "UALICE",
 		State: state, CheckStatus: "pending", Required: 2, ExpiresAt: t0.Add(24 * time.Hour),
 		RequestedAt: t0,
-		Diff: Diff("diff", atoms.Diff{Sections: []atoms.SectionDiff{
-			{Section: "call_handling", Changes: []atoms.Change{{Path: "firstMessage", Old: json.RawMessage(`"Hi"`), New: json.RawMessage(`"Hello ` + strings.ReplaceAll(evil, `"`, `\"`) + `"`)}}},
+		Diff: Diff("diff", platform.Diff{Sections: []platform.SectionDiff{
+			{Section: "call_handling", Changes: []platform.Change{{Path: "firstMessage", Old: json.RawMessage(`"Hi"`), New: json.RawMessage(`"Hello ` + strings.ReplaceAll(evil, `"`, `\"`) + `"`)}}},
 		}}, DiffOptions{})[0].Blocks,
 	}
 	return v
 }
 
 func TestViewGoldens(t *testing.T) {
-	manyAgents := make([]atoms.Agent, 45)
+	manyAgents := make([]platform.Agent, 45)
 	for i := range manyAgents {
-		manyAgents[i] = agentNamed(fmt.Sprintf("agent-%02d", i), oid(100+i), atoms.SinglePrompt)
+		manyAgents[i] = agentNamed(fmt.Sprintf("agent-%02d", i), oid(100+i), singlePrompt)
 	}
-	manyVersions := make([]atoms.Version, 40)
+	manyVersions := make([]platform.Version, 40)
 	for i := range manyVersions {
-		manyVersions[i] = atoms.Version{ID: oid(200 + i), VersionNumber: 120 - i, Label: strings.Repeat("long label ", 18), SecurityCheck: passed,
-			PublishedByName: "someone with a long name", PublishedAt: t0.Add(-time.Duration(i) * time.Hour)}
+		manyVersions[i] = platform.Version{ID: oid(200 + i), Number: 120 - i, Ref: fmt.Sprintf("v%d", 120-i), Label: strings.Repeat("long label ", 18), Check: passed,
+			PublishedBy: "someone with a long name", PublishedAt: t0.Add(-time.Duration(i) * time.Hour)}
 	}
 	status := StatusView{
-		Agent:  agentNamed("support-concierge "+evil, oid(7), atoms.SinglePrompt),
-		Active: &atoms.Version{VersionNumber: 2, Label: "Holiday hours " + evil, ActivatedAt: t0.Add(-time.Hour), ActivatedByName: "tom.becker"},
+		Agent:  agentNamed("support-concierge "+evil, oid(7), singlePrompt),
+		Active: &platform.Version{Number: 2, Ref: "v2", Label: "Holiday hours " + evil, ActivatedAt: t0.Add(-time.Hour), ActivatedBy: "tom.becker"},
 		Drafts: someDrafts(),
 		InFlight: &InFlight{VersionNumber: 3, Label: "Refund " + evil, State: "published", Requester: "UALICE",
 			Link: "https://slack.com/archives/CDEPLOYS/p1793610000000100"},
@@ -104,31 +132,76 @@ func TestViewGoldens(t *testing.T) {
 		bigDiff.Diff = append(bigDiff.Diff, section(fmt.Sprintf("diff block %d", i)))
 	}
 	bigDiff.DiffNote = "The full diff is in the thread."
-	watchDiff := Diff("support-concierge: v2 → v3", atoms.Diff{Sections: []atoms.SectionDiff{
-		{Section: "workflow_prompt", Changes: []atoms.Change{{Path: "prompt", Old: json.RawMessage(`"line 1\nline 2"`), New: json.RawMessage(`"line 1\nline 2 ` + strings.ReplaceAll(evil, `"`, `\"`) + `"`)}}},
+	watchDiff := Diff("support-concierge: v2 → v3", platform.Diff{Sections: []platform.SectionDiff{
+		{Section: "workflow_prompt", Changes: []platform.Change{{Path: "prompt", Old: json.RawMessage(`"line 1\nline 2"`), New: json.RawMessage(`"line 1\nline 2 ` + strings.ReplaceAll(evil, `"`, `\"`) + `"`)}}},
 	}}, DiffOptions{})
+
+	branchStatus := StatusView{
+		Agent: branchAgent(),
+		Active: &platform.Version{ID: oid(35), Number: 5, Ref: "v5", Branch: "Main", Label: "Holiday hours", Live: true, Check: passed,
+			ActivatedBy: "tom.becker", ActivatedAt: t0.Add(-2 * time.Hour)},
+		Drafts:    branchDrafts(),
+		InFlight:  &InFlight{VersionNumber: 3, VersionRef: "refund-wording/v3", Label: "Refund wording", State: "published", Requester: "UALICE"},
+		Generated: t0,
+	}
+	branchVersions := []platform.Version{
+		{ID: oid(53), Number: 3, Ref: "refund-wording/v3", Branch: "refund-wording", Label: "Refund wording", Check: pending, PublishedBy: "maria.gonzalez", PublishedAt: t0.Add(-time.Hour)},
+		{ID: oid(52), Number: 2, Ref: "refund-wording/v2", Branch: "refund-wording", Check: passed, PublishedBy: "maria.gonzalez", PublishedAt: t0.Add(-24 * time.Hour)},
+		{ID: oid(51), Number: 1, Ref: "refund-wording/v1", Branch: "refund-wording", Check: passed, PublishedBy: "60d0fe4f5311236168a109ca", PublishedAt: t0.Add(-48 * time.Hour)},
+	}
+	// v6 republished v4 (Atoms names it by its label), v5 an older revision
+	// known only by its id; v6 is live.
+	restoredAgent := branchAgent()
+	restoredAgent.LiveVersionID = oid(36)
+	restoredVersions := []platform.Version{
+		{ID: oid(36), Number: 6, Ref: "v6", Branch: "Main", Live: true, Check: passed, RestoredFrom: "Holiday hours " + evil, PublishedBy: "tom.becker", PublishedAt: t0},
+		{ID: oid(35), Number: 5, Ref: "v5", Branch: "Main", Check: passed, RestoredFrom: oid(31), PublishedBy: "tom.becker", PublishedAt: t0.Add(-time.Hour)},
+		{ID: oid(34), Number: 4, Ref: "v4", Branch: "Main", Label: "Holiday hours " + evil, Check: passed, PublishedBy: "maria.gonzalez", PublishedAt: t0.Add(-72 * time.Hour)},
+	}
+	refApproval := approval("published")
+	refApproval.VersionNumber, refApproval.VersionRef = 2, evilRef
+	const shownRef = "fix&lt;!here&gt;&amp;*bold*/v2"
 
 	tests := []struct {
 		name string
 		msg  Message
 		want []string // substrings the message must show
 	}{
-		{"help", Help("", helpEntries()), []string{"/atoms promote &lt;agent&gt; &lt;draft&gt; [label…]", "&lt;version&gt;: a version id or vN"}},
+		{"help", Help("", helpEntries()), []string{"/atoms promote &lt;agent&gt; &lt;draft&gt; [label…]", "&lt;version&gt;: a version id, vN, or branch/vN for a branch other than the live one.",
+			"/atoms versions &lt;agent&gt; [&lt;branch&gt;]"}},
 		{"help_unknown", Help(":warning: I don't know the command \"frob\".", helpEntries()), []string{"frob", "/atoms watch &lt;agent&gt;"}},
-		{"agents", Agents([]atoms.Agent{agentNamed("support-concierge", oid(1), atoms.SinglePrompt),
-			agentNamed("solar-lead-qualifier", oid(2), atoms.WorkflowGraph), agentNamed(evil, oid(3), "")}, ""),
+		{"agents", Agents([]platform.Agent{agentNamed("support-concierge", oid(1), singlePrompt),
+			agentNamed("solar-lead-qualifier", oid(2), platform.WorkflowGraph), agentNamed(evil, oid(3), "")}, ""),
 			[]string{"3 agent(s)", "workflow graph", "&lt;!channel&gt; &amp; &lt;@U123&gt;"}},
 		{"agents_search_empty", Agents(nil, evil), []string{"0 agent(s) matching “&lt;!channel&gt;"}},
 		{"agents_many", Agents(manyAgents, "agent"), []string{"45 agent(s)", "… and 5 more"}},
 		{"status", Status(status), []string{"Active: *v2*", "Open drafts: 3", "Promotion in flight: v3", "<@UALICE>", "<#CDEPLOYS>", "not-a-channel &lt;!here&gt;", "see the request"}},
-		{"status_idle", Status(StatusView{Agent: agentNamed("clinic-scheduler", oid(8), atoms.SinglePrompt)}), []string{"Active: _none_", "Open drafts: 0", "No promotion in flight."}},
-		{"versions", Versions(agentNamed("support-concierge", oid(7), atoms.SinglePrompt), someVersions(), 4),
+		{"status_idle", Status(StatusView{Agent: agentNamed("clinic-scheduler", oid(8), singlePrompt)}), []string{"Active: _none_", "Open drafts: 0", "No promotion in flight."}},
+		{"status_branches", Status(branchStatus), []string{"Active: *v5* “Holiday hours” on branch *Main* since <!date^", "by tom.becker",
+			"Open drafts: 3 (Main, refund-wording, leaky &lt;!channel&gt;", "Promotion in flight: refund-wording/v3 “Refund wording”, published"}},
+		{"drafts_branches", Drafts(branchAgent(), branchDrafts()), []string{
+			"*Main* `" + oid(40) + "` · revision 3 · from v5 · last edited by tom.becker · on the live branch\n",
+			"*refund-wording* `" + oid(41) + "` · revision 2 · from refund-wording/v2 · last edited by maria.gonzalez · :hourglass_flowing_sand: being published (security check running)",
+			"revision 4 · from `" + oid(34) + "` · last security check :x: failed: prompt asks for card numbers &lt;!channel&gt;"}},
+		{"versions_branch", Versions(branchAgent(), branchVersions, 3, "refund-wording"), []string{"Versions of *clinic-scheduler* on branch *refund-wording* (3)",
+			"*refund-wording/v3* “Refund wording” · check :hourglass_flowing_sand: pending · by maria.gonzalez", "*refund-wording/v1* · check :white_check_mark: passed · by 60d0fe4f5311236168a109ca"}},
+		{"versions_restored", Versions(restoredAgent, restoredVersions, 6, "Main"), []string{"Versions of *clinic-scheduler* on branch *Main* (6)",
+			"*v6* · :large_green_circle: *active* · check :white_check_mark: passed · restores Holiday hours &lt;!channel&gt; &amp; &lt;@U123&gt;",
+			"*v5* · check :white_check_mark: passed · restores " + oid(31) + " · by", "… 3 older version(s) not shown."}},
+		{"approval_ref", Approval(refApproval), []string{"Promotion: support-concierge &lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil.example|click&gt; → " + shownRef,
+			"Approval needed: support-concierge &lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil.example|click&gt; " + shownRef + " “Refund wording"}},
+		{"live_ref", Live(LiveView{AgentName: "support-concierge", VersionNumber: 2, VersionRef: evilRef, Label: "Refund", Kind: "promote",
+			Requester: "UALICE", Approvers: []string{"UBOB"}, RequestedAt: t0, LiveAt: t0.Add(95 * time.Second)}),
+			[]string{":rocket: *support-concierge " + shownRef + " “Refund” is live*", "support-concierge " + shownRef + " “Refund” is live"}},
+		{"watch_ref", ExternalLive(ExternalLiveView{AgentName: "support-concierge", VersionNumber: 2, VersionRef: evilRef, ActivatedAt: t0}, true, nil),
+			[]string{"*support-concierge " + shownRef + " is live* — activated outside atomsbot", "support-concierge " + shownRef + " is live (activated outside atomsbot)"}},
+		{"versions", Versions(agentNamed("support-concierge", oid(7), singlePrompt), someVersions(), 4, ""),
 			[]string{"*v2* “Holiday hours” · :large_green_circle: *active*", "check :white_check_mark: passed", "check :x: failed", "check :hourglass_flowing_sand: pending", "check :hourglass_flowing_sand: waiting"}},
-		{"versions_many", Versions(agentNamed("big", oid(9), atoms.SinglePrompt), manyVersions, 120), []string{"Versions of *big* (120)", "… 89 older version(s) not shown."}},
-		{"versions_none", Versions(agentNamed("new-agent", oid(9), atoms.SinglePrompt), nil, 0), []string{"none published"}},
-		{"drafts", Drafts(agentNamed("support-concierge", oid(7), atoms.SinglePrompt), someDrafts(), map[string]int{"6900000000000000000000a3": 2}),
+		{"versions_many", Versions(agentNamed("big", oid(9), singlePrompt), manyVersions, 120, ""), []string{"Versions of *big* (120)", "… 89 older version(s) not shown."}},
+		{"versions_none", Versions(agentNamed("new-agent", oid(9), singlePrompt), nil, 0, ""), []string{"none published"}},
+		{"drafts", Drafts(agentNamed("support-concierge", oid(7), singlePrompt), someDrafts()),
 			[]string{"*Refund policy update* `d-refund` · revision 2 · from v2 · last edited by maria.gonzalez", "(unnamed)", "from `" + oid(99) + "`"}},
-		{"drafts_empty", Drafts(agentNamed("support-concierge", oid(7), atoms.SinglePrompt), nil, nil), []string{"Start one with `/atoms edit support-concierge`"}},
+		{"drafts_empty", Drafts(agentNamed("support-concierge", oid(7), singlePrompt), nil), []string{"Start one with `/atoms edit support-concierge`"}},
 		{"approval_open", Approval(approval("requested")), []string{"Approval needed", "Approve", "Reject", "Publishing the draft…"}},
 		{"approval_passed", Approval(passedOpen), []string{"Approval needed", ":white_check_mark: passed", "1 of 2", "Waiting for 1 more approval(s)."}},
 		{"approval_live", Approval(live), []string{"is live", ":rocket: Live since", "3m07s from request to live"}},
@@ -181,6 +254,9 @@ func TestViewTextSaysWhatPeopleScanFor(t *testing.T) {
 		{"live", Live(LiveView{AgentName: "a", VersionNumber: 2}).Text, "a v2 is live", ""},
 		{"watch primary", ExternalLive(ExternalLiveView{AgentName: "a", VersionNumber: 2}, true, nil).Text, "is live", ""},
 		{"watch others", ExternalLive(ExternalLiveView{AgentName: "a", VersionNumber: 2}, false, nil).Text, "went live", "is live"},
+		{"live by ref", Live(LiveView{AgentName: "a", VersionNumber: 2, VersionRef: "b/v2"}).Text, "a b/v2 is live", "a v2"},
+		{"watch by ref", ExternalLive(ExternalLiveView{AgentName: "a", VersionNumber: 2, VersionRef: "b/v2"}, true, nil).Text, "a b/v2 is live", "a v2"},
+		{"approval by ref", Approval(ApprovalView{AgentName: "a", VersionNumber: 2, VersionRef: "b/v2", State: "live"}).Text, "a b/v2 is live", "a v2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,18 +274,19 @@ func TestViewTextSaysWhatPeopleScanFor(t *testing.T) {
 // a message holds and checks every limit holds and the cut is announced.
 func TestListsStayWithinLimits(t *testing.T) {
 	long := strings.Repeat("ü&<", 400) // 1200 runes, 3600 after escaping
-	var agents []atoms.Agent
-	var versions, drafts []atoms.Version
+	var agents []platform.Agent
+	var versions []platform.Version
+	var drafts []platform.Draft
 	for i := range 200 {
-		agents = append(agents, agentNamed(long, oid(i), atoms.WorkflowGraph))
-		versions = append(versions, atoms.Version{ID: oid(i), VersionNumber: 200 - i, Label: long, PublishedByName: long, SecurityCheck: failed})
-		drafts = append(drafts, atoms.Version{ID: oid(i), DraftID: long, DraftName: long, LastEditorName: long})
+		agents = append(agents, agentNamed(long, oid(i), platform.WorkflowGraph))
+		versions = append(versions, platform.Version{ID: oid(i), Number: 200 - i, Ref: fmt.Sprintf("v%d", 200-i), Label: long, PublishedBy: long, Check: failed})
+		drafts = append(drafts, platform.Draft{ID: long, Name: long, Open: true, LastEditor: long})
 	}
-	a := agentNamed(long, oid(1), atoms.SinglePrompt)
+	a := agentNamed(long, oid(1), singlePrompt)
 	for name, m := range map[string]Message{
 		"agents":   Agents(agents, long),
-		"versions": Versions(a, versions, 500),
-		"drafts":   Drafts(a, drafts, nil),
+		"versions": Versions(a, versions, 500, ""),
+		"drafts":   Drafts(a, drafts),
 		"status":   Status(StatusView{Agent: a, Active: &versions[0], Drafts: drafts, Watchers: []string{long}}),
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
 
-// activationGrace bounds how long an activation may fail to show up in
-// GET /agent before the promotion is failed.
+// activationGrace bounds how long an activation may fail to show up as the
+// live version (Atoms reads lag writes by a few seconds) before the
+// promotion is failed.
 const activationGrace = time.Minute
 
 // announceTTL is how long an announcement claim is remembered, so a watch
@@ -32,8 +33,9 @@ func announceKey(agentID, versionID string, activatedAt time.Time, previous stri
 func announceBlobKey(promotionID string) string { return "announce-key:" + promotionID }
 
 // activate moves a ready promotion to live: compare-and-set to activating,
-// activate (idempotent), verify on GET /agent, claim the announcement, live.
-// It returns when to look at the promotion again (zero: done).
+// activate through the platform (idempotent; refused when something moved
+// since the approvers looked), verify that the version is live, tidy up,
+// claim the announcement, live. It returns when to look again (zero: done).
 func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, error) {
 	if p.State == state.Published {
 		np, err := e.store.Transition(ctx, p.ID, state.Published, state.Activating, state.Patch{})
@@ -48,34 +50,75 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	if _, err := e.store.RefreshLock(ctx, state.AgentLock(p.AgentID), p.ID, e.lockTTL()); err != nil {
 		e.log.Warn("refresh agent lock", "promotion", p.ID, "err", err)
 	}
-	v, err := e.atoms.ActivateVersion(ctx, p.AgentID, p.VersionID)
+	r, err := e.atoms.Activate(ctx, releaseOf(p))
+	if err != nil && (r.Token != p.Token || r.VersionID != p.VersionID) && r.Token != "" {
+		// What the platform did before it failed (a restore made, say) is
+		// kept, so the next attempt does not do it again.
+		if np, uerr := e.store.Update(ctx, p.ID, state.Activating, state.Patch{Token: &r.Token, VersionID: &r.VersionID}); uerr == nil {
+			p = np
+		}
+	}
+	var moved *platform.MovedError
 	switch {
-	case errors.Is(err, atoms.ErrSecurityCheckPending):
+	case errors.Is(err, platform.ErrCheckPending) && e.now().Sub(p.PublishedAt) >= e.cfg.CheckTimeout:
+		// Bounded like any wait for the check, even when the check reads
+		// as passed and only activation keeps saying "pending".
+		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("Atoms still refused activation as “security check pending” after %s", e.cfg.CheckTimeout), ""))
+	case errors.Is(err, platform.ErrCheckPending):
 		// The check is not done after all: back to waiting, not a failure.
-		pending := atoms.CheckPending
+		pending := "pending"
 		if np, terr := e.store.Transition(ctx, p.ID, state.Activating, state.Published, state.Patch{CheckStatus: &pending}); terr == nil {
 			e.transitioned(np)
 		}
 		return e.now().Add(e.cfg.PollInterval), nil
-	case err != nil && transient(err):
+	case errors.As(err, &moved):
+		return e.ended(e.end(ctx, p, state.Failed, "nothing went live: "+moved.What, ""))
+	case errors.Is(err, platform.ErrWrongModel):
+		return e.ended(e.end(ctx, p, state.Failed, modelSwitched(err), ""))
+	case err != nil && platform.Temporary(err):
+		if why := waitingFor(err); why != "" && why != p.Reason {
+			// Approvers were told "activating": say what holds it, once.
+			if np, uerr := e.store.Update(ctx, p.ID, state.Activating, state.Patch{Reason: &why}); uerr == nil {
+				_ = e.threadNote(ctx, np, ":snowflake: Not activated yet: "+render.Escape(why)+".")
+			}
+		}
 		return e.now().Add(2 * e.cfg.PollInterval), fmt.Errorf("activate: %w", err)
 	case err != nil:
-		return e.ended(e.end(ctx, p, state.Failed, "activation refused: "+UserMessage(err), ""))
+		return e.ended(e.end(ctx, p, state.Failed, "activation refused: "+platform.Explain(err), ""))
+	}
+	if r.Token != p.Token || r.VersionID != p.VersionID {
+		// What the platform did is recorded before anything else: a repeat
+		// must know it already acted.
+		np, err := e.store.Update(ctx, p.ID, state.Activating, state.Patch{Token: &r.Token, VersionID: &r.VersionID})
+		if err != nil {
+			return e.soon(), fmt.Errorf("record activation: %w", err)
+		}
+		p = np
 	}
 
-	agent, err := e.atoms.GetAgent(ctx, p.AgentID, atoms.GetAgentOptions{})
-	if err != nil {
+	live, err := e.atoms.Live(ctx, p.AgentID)
+	if err != nil && !errors.Is(err, platform.ErrNotFound) {
 		return e.now().Add(2 * e.cfg.PollInterval), fmt.Errorf("verify activation: %w", err)
 	}
-	if agent.ActiveVersionID != p.VersionID {
+	if live.ID != p.VersionID {
 		if e.now().Sub(p.UpdatedAt) < activationGrace {
 			return e.now().Add(e.cfg.PollInterval), nil
 		}
-		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("activation did not take: Atoms reports %s as the active version", agent.ActiveVersionID), ""))
+		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("activation did not take: Atoms reports %s as the live version", render.Escape(liveName(live))), ""))
+	}
+	if err := e.atoms.Tidy(ctx, releaseOf(p)); err != nil {
+		e.log.Warn("tidy after activation", "promotion", p.ID, "err", err)
 	}
 
-	activatedAt := v.ActivatedAt
-	key := announceKey(p.AgentID, p.VersionID, activatedAt, p.PreviousVersionID)
+	// The announcement's claim names this activation. Without a time from
+	// the platform, "previous → this version" would repeat when a version
+	// comes back later: the claim is then this promotion's own, and the
+	// watch is kept quiet by marking the version seen before going live.
+	key := announceKey(p.AgentID, p.VersionID, live.ActivatedAt, p.PreviousVersionID)
+	if live.ActivatedAt.IsZero() {
+		key = fmt.Sprintf("announce:%s:%s:promotion:%s", p.AgentID, p.VersionID, p.ID)
+		e.markSeen(ctx, p)
+	}
 	if _, _, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease); err != nil {
 		return e.soon(), fmt.Errorf("claim announcement: %w", err)
 	}
@@ -83,138 +126,31 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	if err := e.store.PutBlob(ctx, announceBlobKey(p.ID), []byte(key), announceTTL); err != nil {
 		return e.soon(), fmt.Errorf("keep announcement key: %w", err)
 	}
-	liveAt := activatedAt
+	liveAt := live.ActivatedAt
 	if liveAt.IsZero() {
 		liveAt = e.now()
 	}
-	np, err := e.store.Transition(ctx, p.ID, state.Activating, state.Live, state.Patch{ActivatedAt: &liveAt})
+	none := ""
+	np, err := e.store.Transition(ctx, p.ID, state.Activating, state.Live, state.Patch{ActivatedAt: &liveAt, Reason: &none})
 	if err != nil {
 		return e.soon(), err
 	}
 	e.transitioned(np)
-	e.audit(ctx, np, "atomsbot", "live", render.VersionName(np.VersionNumber))
-	if e.metrics != nil && !np.PublishedAt.IsZero() && !np.CheckPassedAt.IsZero() {
+	e.audit(ctx, np, "atomsbot", "live", versionName(np))
+	if e.metrics != nil && np.Kind == state.KindPromote && !np.PublishedAt.IsZero() && !np.CheckPassedAt.IsZero() {
 		e.metrics.ObserveCheckWait(np.CheckPassedAt.Sub(np.PublishedAt))
 	}
-	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.VersionName(np.VersionNumber)))
+	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.Escape(versionName(np))))
 	return e.finish(ctx, np)
 }
 
-// finish completes a promotion that reached a final state: the one "is live"
-// announcement, or the note saying how it ended (each retried until posted),
-// and the final look of the message.
-func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, error) {
+// liveName names what Atoms reports as live, for a message.
+func liveName(v platform.Version) string {
 	switch {
-	case p.Announced:
-	case p.State == state.Live:
-		if err := e.announce(ctx, p); err != nil {
-			return e.now().Add(5 * e.cfg.PollInterval), err
-		}
-		_ = e.refreshMessage(ctx, p, nil)
-	case p.State.Terminal():
-		if _, err := e.closeOut(ctx, p); err != nil {
-			return e.now().Add(5 * e.cfg.PollInterval), err
-		}
+	case v.Ref != "":
+		return v.Ref
+	case v.ID != "":
+		return v.ID
 	}
-	return time.Time{}, nil
+	return "no version"
 }
-
-// announce posts the channel's "is live" message exactly once per activation,
-// across replicas and the watch path: the claim on the activation's key is
-// held by this promotion, and Announced is set after the post.
-//
-// The post cannot be taken back, so it is made under the news guard
-// (exclusive), after re-reading Announced.
-func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
-	release, err := e.exclusive(ctx, newsGuard(p.ID))
-	if err != nil {
-		return err
-	}
-	defer release()
-	cur, err := e.store.Promotion(ctx, p.ID)
-	if err != nil {
-		return fmt.Errorf("re-read before announcing: %w", err)
-	}
-	if cur.Announced {
-		return nil
-	}
-	p = cur
-	key := announceKey(p.AgentID, p.VersionID, p.ActivatedAt, p.PreviousVersionID)
-	if b, err := e.store.Blob(ctx, announceBlobKey(p.ID)); err == nil {
-		key = string(b)
-	}
-	ok, holder, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease)
-	if err != nil {
-		return fmt.Errorf("claim announcement: %w", err)
-	}
-	if ok {
-		approvals, err := e.store.Approvals(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := e.slack.Announce(ctx, p.Channel, e.liveMessage(p, approvals)); err != nil {
-			return fmt.Errorf("announce: %w", err)
-		}
-		if _, err := e.store.RefreshLock(ctx, key, p.ID, announceTTL); err != nil {
-			e.log.Warn("keep announcement claim", "promotion", p.ID, "err", err)
-		}
-	} else {
-		e.log.Info("activation already announced", "promotion", p.ID, "by", holder)
-	}
-	announced := true
-	if _, err := e.store.Update(ctx, p.ID, state.Live, state.Patch{Announced: &announced}); err != nil {
-		return fmt.Errorf("record announcement: %w", err)
-	}
-	e.tellWatchers(ctx, p)
-	return nil
-}
-
-func (e *Engine) liveMessage(p state.Promotion, approvals []state.Approval) render.Message {
-	var approvers []string
-	for _, a := range approvals {
-		if a.VersionID == p.VersionID {
-			approvers = append(approvers, a.UserID)
-		}
-	}
-	return render.Live(render.LiveView{
-		AgentName: p.AgentName, VersionNumber: p.VersionNumber, Label: p.Label,
-		Kind: string(p.Kind), Requester: p.Requester, Approvers: approvers,
-		RequestedAt: p.CreatedAt, LiveAt: p.ActivatedAt,
-		Link: Permalink(p.Channel, p.MessageTS),
-	})
-}
-
-// tellWatchers lets channels watching the agent (other than the promotion's)
-// know, in other words than the one announcement, and records the version as
-// seen so the watch does not report it again.
-func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
-	if seen, err := e.store.SeenVersion(ctx, p.AgentID); err == nil && seen != "" && seen != p.VersionID {
-		_, _ = e.store.SetSeenVersion(ctx, p.AgentID, seen, p.VersionID)
-	}
-	watchers, err := e.store.Watchers(ctx, p.AgentID)
-	if err != nil {
-		return
-	}
-	for _, w := range watchers {
-		if w.Channel == p.Channel {
-			continue
-		}
-		m := render.Note(fmt.Sprintf(":rocket: %s %s went live through atomsbot (requested by %s in %s).",
-			render.Escape(p.AgentName), render.VersionName(p.VersionNumber), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
-		if _, err := e.slack.Post(ctx, w.Channel, "", m); err != nil {
-			e.log.Warn("tell watcher", "channel", w.Channel, "err", err)
-		}
-	}
-}
-
-// transient reports whether an Atoms error may go away by itself.
-func transient(err error) bool {
-	var ae *atoms.APIError
-	if errors.As(err, &ae) {
-		return ae.Temporary()
-	}
-	// Network errors and timeouts: the idempotent call can simply be repeated.
-	return true
-}
-
-func (e *Engine) soon() time.Time { return e.now().Add(e.cfg.PollInterval) }

@@ -67,7 +67,7 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 		// answered "activating" and then expire.
 		return ApprovalResult{}, refused("This promotion expired (it was not approved within %s); your approval was not recorded.", e.cfg.Policy.TTL)
 	}
-	added, all, err := e.store.Approve(ctx, id, state.Approval{UserID: user, VersionID: p.VersionID, At: e.now()})
+	added, all, err := e.store.Approve(ctx, id, state.Approval{UserID: user, VersionID: p.ApprovalKey(), At: e.now()})
 	if err != nil {
 		var sc *state.StateConflictError
 		if errors.As(err, &sc) {
@@ -75,7 +75,7 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 		}
 		return ApprovalResult{}, err
 	}
-	res := ApprovalResult{Promotion: p, Count: state.CountFor(all, p.VersionID), Added: added}
+	res := ApprovalResult{Promotion: p, Count: state.CountFor(all, p.ApprovalKey()), Added: added}
 	res.Complete = res.Count >= e.cfg.Policy.Required
 	if !added {
 		return res, nil
@@ -167,7 +167,7 @@ func (e *Engine) checkOpen(p state.Promotion, versionID string) error {
 	default:
 		return refused("This promotion is already %s; nothing changed.", p.State)
 	}
-	if versionID != p.VersionID {
+	if versionID != p.ApprovalKey() {
 		return refused("This button is for a different version than the one being promoted; nothing changed.")
 	}
 	return nil

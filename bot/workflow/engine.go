@@ -2,7 +2,8 @@
 // channel for approval, waits for the platform's security check, activates,
 // verifies and announces. Every step is a compare-and-set on the promotion in
 // Redis, run by whoever holds the promotion's due-queue lease, so any number of
-// replicas and restarts give the result of one process.
+// replicas and restarts give the result of one process. It works through the
+// platform port and does not know which versioning model Atoms runs.
 package workflow
 
 import (
@@ -12,21 +13,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
-
-// Atoms is what the engine needs of the Atoms API (*atoms.Client).
-type Atoms interface {
-	GetAgent(ctx context.Context, agentID string, opt atoms.GetAgentOptions) (*atoms.Agent, error)
-	GetDraft(ctx context.Context, agentID, draftID string, historyLimit int) (*atoms.DraftDetail, error)
-	PublishDraft(ctx context.Context, agentID, draftID string, req atoms.PublishRequest) (*atoms.Version, error)
-	ListVersions(ctx context.Context, agentID string, opt atoms.ListVersionsOptions) (*atoms.VersionList, error)
-	GetVersion(ctx context.Context, agentID, versionID string) (*atoms.VersionDetail, error)
-	DiffVersions(ctx context.Context, agentID, versionA, versionB string) (*atoms.Diff, error)
-	ActivateVersion(ctx context.Context, agentID, versionID string) (*atoms.Version, error)
-}
 
 // Slack is what the engine needs of the Slack Web API.
 type Slack interface {
@@ -97,7 +87,7 @@ func (c *Config) defaults() {
 // Engine runs promotions. Create one per process with New; its poller (Run)
 // runs in every replica.
 type Engine struct {
-	atoms   Atoms
+	atoms   platform.Platform
 	store   *state.Store
 	slack   Slack
 	cfg     Config
@@ -110,7 +100,7 @@ type Engine struct {
 }
 
 // New returns an engine. cfg's zero values take the contract's defaults.
-func New(a Atoms, s *state.Store, sl Slack, cfg Config) *Engine {
+func New(a platform.Platform, s *state.Store, sl Slack, cfg Config) *Engine {
 	cfg.defaults()
 	return &Engine{
 		atoms: a, store: s, slack: sl, cfg: cfg,
@@ -133,7 +123,7 @@ func (e *Engine) nudge() {
 }
 
 func (e *Engine) transitioned(p state.Promotion) {
-	e.log.Info("promotion transition", "promotion", p.ID, "agent", p.AgentID, "state", string(p.State), "version", p.VersionID)
+	e.log.Info("promotion transition", "promotion", p.ID, "agent", p.AgentID, "state", string(p.State), "version", p.VersionID, "platform", p.Platform)
 	if e.metrics != nil {
 		e.metrics.ObserveTransition(p.State)
 	}

@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
@@ -26,13 +26,13 @@ func diffBlobKey(id string) string { return "approval-diff:" + id }
 func (e *Engine) view(p state.Promotion, approvals []state.Approval, diff []slack.Block, note string) render.ApprovalView {
 	var approvers []string
 	for _, a := range approvals {
-		if a.VersionID == p.VersionID {
+		if a.VersionID == p.ApprovalKey() {
 			approvers = append(approvers, a.UserID)
 		}
 	}
 	return render.ApprovalView{
 		PromotionID: p.ID, AgentName: p.AgentName, Kind: string(p.Kind),
-		VersionID: p.VersionID, VersionNumber: p.VersionNumber, Label: p.Label,
+		VersionID: p.ApprovalKey(), VersionNumber: p.VersionNumber, VersionRef: p.VersionRef, Label: p.Label,
 		Requester: p.Requester, State: string(p.State),
 		CheckStatus: p.CheckStatus, CheckReason: p.CheckReason,
 		Approvals: approvers, Required: e.cfg.Policy.Required,
@@ -83,6 +83,11 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 	if err != nil {
 		return p, fmt.Errorf("record approval message: %w", err)
 	}
+	if np.State.Done() {
+		// It ended while the request was being posted, and its final look
+		// went nowhere: give the request its final look now.
+		_ = e.refreshMessage(ctx, np, nil)
+	}
 	e.postThreadDiff(ctx, p.Channel, ts, pages, full, p.AgentName)
 	return np, nil
 }
@@ -90,23 +95,23 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 // diffPages renders the diff of the promoted version against the version that
 // was active when the promotion was requested (see threadDiff).
 func (e *Engine) diffPages(ctx context.Context, p state.Promotion) (pages []render.Message, full string) {
-	title := fmt.Sprintf("Changes in %s %s", p.AgentName, render.VersionName(p.VersionNumber))
+	title := fmt.Sprintf("Changes in %s %s", p.AgentName, versionName(p))
 	if p.PreviousVersionID == "" || p.PreviousVersionID == p.VersionID {
 		return nil, ""
 	}
-	d, err := e.atoms.DiffVersions(ctx, p.AgentID, p.PreviousVersionID, p.VersionID)
+	d, err := e.atoms.DiffRelease(ctx, releaseOf(p))
 	if err != nil {
 		e.log.Warn("diff for approval message", "promotion", p.ID, "err", err)
 		return []render.Message{render.Note("_The diff could not be loaded: " + render.Escape(UserMessage(err)) + "_")}, ""
 	}
-	return threadDiff(title, *d)
+	return threadDiff(title, d)
 }
 
 // threadDiff renders d for a channel message and its thread: page 1 goes in
 // the message (with room kept for its own blocks), the rest as replies. When
 // even that many replies cannot hold it, full is the whole diff as text, to
 // go up as a file so nothing is out of reach.
-func threadDiff(title string, d atoms.Diff) (pages []render.Message, full string) {
+func threadDiff(title string, d platform.Diff) (pages []render.Message, full string) {
 	opt := render.DiffOptions{Budget: approvalDiffBudget, ReserveBlocks: 8}
 	if pages = render.Diff(title, d, opt); len(pages) <= maxDiffPages {
 		return pages, ""
@@ -196,7 +201,7 @@ func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn strin
 }
 
 func endNote(p state.Promotion) string {
-	name := render.Escape(p.AgentName) + " " + render.VersionName(p.VersionNumber)
+	name := render.Escape(p.AgentName) + " " + render.Escape(versionName(p))
 	// Reason is plain text (escaped here); who ended it is a user id (a mention).
 	detail := ""
 	if p.EndedBy != "" {
@@ -232,6 +237,7 @@ func (e *Engine) end(ctx context.Context, p state.Promotion, to state.PromotionS
 		actor = "atomsbot"
 	}
 	e.audit(ctx, np, actor, string(to), reason)
+	e.abandon(ctx, np)
 	if cp, err := e.closeOut(ctx, np); err == nil {
 		np = cp
 	} else {
@@ -268,6 +274,15 @@ func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promoti
 		return cur, fmt.Errorf("record final notes: %w", err)
 	}
 	return np, nil
+}
+
+// abandon undoes on Atoms what an ended promotion staged (a scan still
+// running is cancelled, a branch the bot made is archived). It is best
+// effort and repeated by finish until the final notes are out.
+func (e *Engine) abandon(ctx context.Context, p state.Promotion) {
+	if err := e.atoms.Abandon(ctx, releaseOf(p)); err != nil {
+		e.log.Warn("undo what the promotion staged", "promotion", p.ID, "err", err)
+	}
 }
 
 // ended says when to look again at a promotion end just ended: never, unless

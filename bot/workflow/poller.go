@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
@@ -179,7 +179,8 @@ func (e *Engine) stepPromotion(ctx context.Context, id string, first bool) (time
 }
 
 // stepPublished posts the approval request if it is missing, looks at the
-// security check, and activates once the check passed and approvals are in.
+// release (its version, once the platform names it, and its security check)
+// and activates once the check passed and approvals are in.
 func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals []state.Approval) (time.Time, error) {
 	if p.MessageTS == "" {
 		np, err := e.postApproval(ctx, p, approvals)
@@ -188,24 +189,28 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 		}
 		p = np
 	}
-	detail, err := e.atoms.GetVersion(ctx, p.AgentID, p.VersionID)
-	if err != nil {
-		if errors.Is(err, atoms.ErrNotFound) {
-			return e.ended(e.end(ctx, p, state.Failed, "the published version is gone from Atoms", ""))
-		}
+	r, err := e.atoms.Refresh(ctx, releaseOf(p))
+	switch {
+	case errors.Is(err, platform.ErrWrongModel):
+		return e.ended(e.end(ctx, p, state.Failed, modelSwitched(err), ""))
+	case errors.Is(err, platform.ErrNotFound) || errors.Is(err, platform.ErrRefused):
+		return e.ended(e.end(ctx, p, state.Failed, platform.Explain(err), ""))
+	case err != nil:
 		return e.soon(), fmt.Errorf("read security check: %w", err)
 	}
-	v := detail.Version
-	p = e.noteCheck(ctx, p, v)
-	switch v.Outcome() {
-	case atoms.CheckBad:
-		reason := "the security check " + v.SecurityCheck.Status
-		if v.SecurityCheck.Reason != "" {
-			reason += ": " + v.SecurityCheck.Reason
+	p = e.noteCheck(ctx, p, r)
+	switch r.Check.Outcome() {
+	case platform.CheckFailed:
+		reason := "the security check " + r.Check.Status
+		if r.Check.Reason != "" {
+			reason += ": " + r.Check.Reason
 		}
 		return e.ended(e.end(ctx, p, state.Failed, reason, ""))
-	case atoms.CheckOK:
-		if state.CountFor(approvals, p.VersionID) >= e.cfg.Policy.Required {
+	case platform.CheckPassed:
+		if p.VersionID == "" {
+			break // passed, but the platform has not named the version yet
+		}
+		if state.CountFor(approvals, p.ApprovalKey()) >= e.cfg.Policy.Required {
 			return e.activate(ctx, p)
 		}
 		return e.nextLook(p, e.now().Add(approvalRecheck)), nil
@@ -217,17 +222,18 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 	return e.nextLook(p, e.now().Add(e.checkDelay(waited))), nil
 }
 
-// noteCheck records a changed security-check status and tells the thread.
-func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, v atoms.Version) state.Promotion {
-	status, reason := "", ""
-	if v.SecurityCheck != nil {
-		status, reason = v.SecurityCheck.Status, v.SecurityCheck.Reason
-	}
-	if status == p.CheckStatus && reason == p.CheckReason {
+// noteCheck records what the release now says (its check, and the version
+// once named) and tells the thread when the check passed.
+func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, r platform.Release) state.Promotion {
+	if r.Check.Status == p.CheckStatus && r.Check.Reason == p.CheckReason && r.VersionID == p.VersionID && r.Token == p.Token {
 		return p
 	}
-	patch := state.Patch{CheckStatus: &status, CheckReason: &reason}
-	passed := v.Outcome() == atoms.CheckOK
+	patch := state.Patch{CheckStatus: &r.Check.Status, CheckReason: &r.Check.Reason, Token: &r.Token}
+	if r.VersionID != p.VersionID {
+		patch.VersionID, patch.VersionNumber, patch.VersionRef = &r.VersionID, &r.Number, &r.Ref
+	}
+	// Noted once: an activation refused as pending sends it back to waiting.
+	passed := r.Check.Outcome() == platform.CheckPassed && p.CheckPassedAt.IsZero()
 	if passed {
 		now := e.now()
 		patch.CheckPassedAt = &now
@@ -238,9 +244,9 @@ func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, v atoms.Versi
 		return p
 	}
 	if passed {
-		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.VersionName(np.VersionNumber)+" passed.")
+		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.Escape(versionName(np))+" passed.")
 	}
-	if v.Outcome() != atoms.CheckBad { // a failure is refreshed by end()
+	if r.Check.Outcome() != platform.CheckFailed { // a failure is refreshed by end()
 		_ = e.refreshMessage(ctx, np, nil)
 	}
 	return np
@@ -269,7 +275,7 @@ func (e *Engine) expired(p state.Promotion, approvals []state.Approval) bool {
 	if e.now().Before(e.expiry(p)) {
 		return false
 	}
-	return p.State != state.Published || state.CountFor(approvals, p.VersionID) < e.cfg.Policy.Required
+	return p.State != state.Published || state.CountFor(approvals, p.ApprovalKey()) < e.cfg.Policy.Required
 }
 
 // nextLook is at, or the expiry when that comes first. Past the expiry (an

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
@@ -19,68 +17,6 @@ import (
 
 // checkDuration is how long the simulated security check takes.
 const checkDuration = 6 * time.Second
-
-// fakeAtoms is an in-memory Atoms for the poller benchmark: versions whose
-// check passes checkDuration after publish, and activation that records when
-// it happened (on the injected clock).
-type fakeAtoms struct {
-	now       func() time.Time
-	mu        sync.Mutex
-	published map[string]time.Time // version id → publish time
-	active    map[string]string    // agent id → version id
-	activated map[string]time.Time // version id → activation time
-}
-
-func (f *fakeAtoms) version(id string) atoms.Version {
-	status := atoms.CheckPending
-	if !f.now().Before(f.published[id].Add(checkDuration)) {
-		status = atoms.CheckPassed
-	}
-	return atoms.Version{ID: id, Status: atoms.StatusPublished, VersionNumber: 2, SecurityCheck: &atoms.SecurityCheck{Status: status}}
-}
-
-func (f *fakeAtoms) GetAgent(_ context.Context, id string, _ atoms.GetAgentOptions) (*atoms.Agent, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &atoms.Agent{ID: id, ActiveVersionID: f.active[id]}, nil
-}
-
-func (f *fakeAtoms) GetVersion(_ context.Context, _, versionID string) (*atoms.VersionDetail, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &atoms.VersionDetail{Version: f.version(versionID)}, nil
-}
-
-func (f *fakeAtoms) ActivateVersion(_ context.Context, agentID, versionID string) (*atoms.Version, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v := f.version(versionID)
-	if v.Outcome() != atoms.CheckOK {
-		return nil, &atoms.APIError{Status: 400, Messages: []string{"Security check pending for this version"}}
-	}
-	if f.active[agentID] != versionID {
-		f.active[agentID] = versionID
-		f.activated[versionID] = f.now()
-	}
-	v.IsActive, v.ActivatedAt = true, f.activated[versionID]
-	return &v, nil
-}
-
-func (f *fakeAtoms) GetDraft(context.Context, string, string, int) (*atoms.DraftDetail, error) {
-	return nil, atoms.ErrNotFound
-}
-
-func (f *fakeAtoms) PublishDraft(context.Context, string, string, atoms.PublishRequest) (*atoms.Version, error) {
-	return nil, fmt.Errorf("not in this benchmark")
-}
-
-func (f *fakeAtoms) ListVersions(context.Context, string, atoms.ListVersionsOptions) (*atoms.VersionList, error) {
-	return &atoms.VersionList{}, nil
-}
-
-func (f *fakeAtoms) DiffVersions(context.Context, string, string, string) (*atoms.Diff, error) {
-	return &atoms.Diff{}, nil
-}
 
 // nopSlack accepts every message.
 type nopSlack struct{ n atomic.Int64 }
@@ -120,10 +56,11 @@ func BenchmarkPoller10k(b *testing.B) {
 	rt := &roundTrips{}
 	rdb.AddHook(rt)
 	clk := atomsim.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	fa := &fakeAtoms{now: clk.Now, published: map[string]time.Time{}, active: map[string]string{}, activated: map[string]time.Time{}}
+	fp := newFakePlatform(clk.Now)
+	fp.checkAfter = checkDuration
 	prefix := backend.Prefix(b)
 	store := state.New(rdb, prefix, clk.Now)
-	eng := New(fa, store, &nopSlack{}, Config{
+	eng := New(fp, store, &nopSlack{}, Config{
 		Policy: Policy{Required: 1, TTL: 24 * time.Hour}, PollInterval: time.Second,
 		CheckTimeout: 10 * time.Minute, RPS: 1e6, Now: clk.Now, Owner: "bench",
 	})
@@ -133,11 +70,10 @@ func BenchmarkPoller10k(b *testing.B) {
 		agent, version := fmt.Sprintf("agent%05d", i), fmt.Sprintf("version%05d", i)
 		// Publishes spread over a second, so checks pass out of step with polls.
 		published := start.Add(time.Duration(i%1000) * time.Millisecond)
-		fa.published[version] = published
-		fa.active[agent] = "old" + version
+		fp.seed(agent, "old"+version, version, published)
 		p := state.Promotion{ID: fmt.Sprintf("pr%05d", i), AgentID: agent, AgentName: agent, VersionID: version, VersionNumber: 2,
-			Kind: state.KindRollback, Requester: "UREQ", Channel: "C1", MessageTS: "1.1", State: state.Published,
-			CheckStatus: atoms.CheckPending, CreatedAt: start, PublishedAt: published}
+			PreviousVersionID: "old" + version, Kind: state.KindRollback, Requester: "UREQ", Channel: "C1", MessageTS: "1.1",
+			State: state.Published, CheckStatus: "pending", CreatedAt: start, PublishedAt: published}
 		if _, err := store.CreatePromotion(ctx, p, time.Hour, "", 0); err != nil {
 			b.Fatal(err)
 		}
@@ -177,17 +113,14 @@ func BenchmarkPoller10k(b *testing.B) {
 		if _, err := eng.PollOnce(ctx); err != nil {
 			b.Fatal(err)
 		}
-		if len(fa.activated) == n {
+		if fp.activatedCount() == n {
 			break
 		}
 	}
-	if len(fa.activated) != n {
-		b.Fatalf("%d of %d activated", len(fa.activated), n)
+	if got := fp.activatedCount(); got != n {
+		b.Fatalf("%d of %d activated", got, n)
 	}
-	lags := make([]time.Duration, 0, n)
-	for v, at := range fa.activated {
-		lags = append(lags, at.Sub(fa.published[v].Add(checkDuration)))
-	}
+	lags := fp.activationLags()
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	b.ReportMetric(float64(lags[len(lags)/2].Milliseconds()), "lag-p50-ms")
 	b.ReportMetric(float64(lags[len(lags)-1].Milliseconds()), "lag-max-ms")

@@ -8,25 +8,25 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
 
 // PromoteRequest is a resolved `/atoms promote`.
 type PromoteRequest struct {
-	Agent         atoms.Agent
-	Draft         atoms.Version // the draft's record (DraftID, DraftName)
-	Label         string        // empty: a default naming the requester
-	Requester     string        // Slack user id
-	RequesterName string        // for the default label (version labels live outside Slack)
+	Agent         platform.Agent
+	Draft         platform.Draft
+	Label         string // empty: a default naming the requester
+	Requester     string // Slack user id
+	RequesterName string // for the default label (version labels live outside Slack)
 	Channel       string
 }
 
 // RollbackRequest is a resolved `/atoms rollback`.
 type RollbackRequest struct {
-	Agent     atoms.Agent
-	Version   atoms.Version
+	Agent     platform.Agent
+	Version   platform.Version
 	Requester string
 	Channel   string
 }
@@ -55,21 +55,24 @@ func Permalink(channel, ts string) string {
 // one with an unclear answer stays Requested and the poller finishes the job
 // after finding out whether the version was created.
 func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promotion, error) {
+	if !req.Draft.Open {
+		return state.Promotion{}, refused("%s has no open draft on “%s” to promote.", render.Escape(req.Agent.Name), render.Escape(req.Draft.Name))
+	}
+	if req.Draft.Scanning {
+		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
+	}
 	label := req.Label
 	if label == "" {
-		who := req.RequesterName
-		if who == "" {
-			who = req.Requester
-		}
-		label = fmt.Sprintf("%s (promoted by %s via atomsbot)", cmp.Or(req.Draft.DraftName, req.Draft.DraftID), who)
+		who := cmp.Or(req.RequesterName, req.Requester)
+		label = fmt.Sprintf("%s (promoted by %s via atomsbot)", cmp.Or(req.Draft.Name, req.Draft.ID), who)
 	}
 	p := state.Promotion{
 		ID:                NewPromotionID(),
 		AgentID:           req.Agent.ID,
 		AgentName:         req.Agent.Name,
-		DraftID:           req.Draft.DraftID,
-		DraftName:         req.Draft.DraftName,
-		PreviousVersionID: req.Agent.ActiveVersionID,
+		DraftID:           req.Draft.ID,
+		DraftName:         req.Draft.Name,
+		PreviousVersionID: req.Agent.LiveVersionID,
 		Kind:              state.KindPromote,
 		Requester:         req.Requester,
 		Channel:           req.Channel,
@@ -80,45 +83,37 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 	return e.start(ctx, p)
 }
 
-// Rollback starts the approval flow for an existing published version. Its
-// security check must have passed already (verified here, not assumed).
+// Rollback starts the approval flow for an existing published version. The
+// platform checks that its security check passed (verified, not assumed).
 func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promotion, error) {
 	v := req.Version
-	if v.ID == req.Agent.ActiveVersionID {
-		return state.Promotion{}, refused("%s is already the active version of %s.", render.VersionName(v.VersionNumber), render.Escape(req.Agent.Name))
+	if v.ID == req.Agent.LiveVersionID || v.Live {
+		return state.Promotion{}, refused("%s is already the active version of %s.", render.Escape(v.Ref), render.Escape(req.Agent.Name))
 	}
-	if v.Status != "" && v.Status != atoms.StatusPublished {
-		return state.Promotion{}, refused("%s is %s, not a published version.", render.VersionName(v.VersionNumber), render.Escape(v.Status))
-	}
-	detail, err := e.atoms.GetVersion(ctx, req.Agent.ID, v.ID)
+	r, err := e.atoms.PrepareRollback(ctx, req.Agent.ID, v, req.Agent.LiveVersionID)
 	if err != nil {
-		return state.Promotion{}, err
-	}
-	if detail.Version.Outcome() != atoms.CheckOK {
-		status := "missing"
-		if sc := detail.Version.SecurityCheck; sc != nil && sc.Status != "" {
-			status = sc.Status
+		if errors.Is(err, platform.ErrRefused) {
+			return state.Promotion{}, &RefusedError{Msg: render.Escape(platform.Explain(err)) + "."}
 		}
-		return state.Promotion{}, refused("%s cannot go live: its security check has not passed (status: %s).", render.VersionName(v.VersionNumber), render.Escape(status))
+		return state.Promotion{}, err
 	}
 	now := e.now()
 	p := state.Promotion{
 		ID:                NewPromotionID(),
 		AgentID:           req.Agent.ID,
 		AgentName:         req.Agent.Name,
-		VersionID:         v.ID,
-		VersionNumber:     v.VersionNumber,
-		PreviousVersionID: req.Agent.ActiveVersionID,
+		PreviousVersionID: req.Agent.LiveVersionID,
 		Kind:              state.KindRollback,
 		Requester:         req.Requester,
 		Channel:           req.Channel,
 		Label:             render.Truncate(v.Label, 200, "…"),
 		State:             state.Published,
-		CheckStatus:       atoms.CheckPassed,
+		CheckStatus:       r.Check.Status,
 		CreatedAt:         now,
-		PublishedAt:       detail.Version.PublishedAt,
+		PublishedAt:       r.PublishedAt,
 		CheckPassedAt:     now,
 	}
+	p = withRelease(p, r)
 	return e.start(ctx, p)
 }
 
@@ -153,20 +148,15 @@ func (e *Engine) lockTTL() time.Duration {
 	return e.cfg.Policy.TTL + e.cfg.CheckTimeout + time.Hour
 }
 
-// publishMarker goes into the version's description so the bot can tell, after
-// an unclear answer, whether its publish created a version.
-func publishMarker(p state.Promotion) string {
-	return "Published by atomsbot, promotion " + p.ID
-}
-
-// publish publishes the draft exactly once. first means no attempt was made
-// before (the promotion was just created); otherwise an earlier attempt may
-// have succeeded without us hearing the answer, so look before publishing.
+// publish stages and publishes the draft exactly once. first means no attempt
+// was made before (the promotion was just created); otherwise an earlier
+// attempt may have acted without us hearing the answer, and the platform
+// finds out before acting again.
 //
 // Like the announcement it runs under a guard (exclusive), not only under the
 // lease: a replica whose clock is ahead by more than the lease would otherwise
-// publish alongside the creator (and fail the promotion on finding the draft
-// gone). It returns the promotion as stored when another run moved it on.
+// publish alongside the creator. It returns the promotion as stored when
+// another run moved it on.
 func (e *Engine) publish(ctx context.Context, p state.Promotion, first bool) (state.Promotion, error) {
 	release, err := e.exclusive(ctx, "publishing:"+p.ID)
 	if err != nil {
@@ -181,84 +171,140 @@ func (e *Engine) publish(ctx context.Context, p state.Promotion, first bool) (st
 		return cur, nil
 	}
 	p = cur
-	if !first {
-		v, err := e.findPublished(ctx, p)
+	r := releaseOf(p)
+	retry := !first
+	if r.Token == "" && r.Model == "" {
+		// Staged state is recorded before publishing, so that a retry
+		// knows where the publish went.
+		staged, err := e.atoms.Stage(ctx, r)
 		if err != nil {
-			return p, err
+			return e.publishFailed(ctx, p, err)
 		}
-		if v != nil {
-			return e.markPublished(ctx, p, *v)
+		np, err := e.store.Update(ctx, p.ID, state.Requested, releasePatch(staged))
+		if err != nil {
+			e.abandonIfEnded(ctx, staged, err)
+			return p, fmt.Errorf("record staging: %w", err)
 		}
-		if _, err := e.atoms.GetDraft(ctx, p.AgentID, p.DraftID, 1); err != nil {
-			if errors.Is(err, atoms.ErrNotFound) {
-				return e.end(ctx, p, state.Failed, "the draft was discarded (or published outside atomsbot) before it could be published", "")
-			}
-			return p, err
-		}
+		p = np
+		r = staged
 	}
-	v, err := e.atoms.PublishDraft(ctx, p.AgentID, p.DraftID, atoms.PublishRequest{Label: p.Label, Description: publishMarker(p)})
-	switch {
-	case err == nil:
-		return e.markPublished(ctx, p, *v)
-	case atoms.Ambiguous(err):
-		e.log.Warn("publish answer unclear; checking whether the version exists", "promotion", p.ID, "err", err)
-		found, ferr := e.findPublished(ctx, p)
-		if ferr == nil && found != nil {
-			return e.markPublished(ctx, p, *found)
+	pub, err := e.atoms.Publish(ctx, r, retry)
+	if err != nil {
+		return e.publishFailed(ctx, p, err)
+	}
+	return e.markPublished(ctx, p, pub)
+}
+
+// publishFailed ends the promotion on a clear refusal and leaves it
+// requested (to be retried, finding out first) on anything else.
+func (e *Engine) publishFailed(ctx context.Context, p state.Promotion, err error) (state.Promotion, error) {
+	if platform.Temporary(err) {
+		e.log.Warn("publish did not complete; retrying after finding out what happened", "promotion", p.ID, "err", err)
+		if why := waitingFor(err); why != "" && why != p.Reason {
+			// Say what it waits for (the requester is told from it).
+			if np, uerr := e.store.Update(ctx, p.ID, state.Requested, state.Patch{Reason: &why}); uerr == nil {
+				p = np
+			}
 		}
 		return p, fmt.Errorf("publish of %s: %w", p.DraftID, err)
 	}
-	return e.end(ctx, p, state.Failed, "publishing failed: "+UserMessage(err), "")
+	if errors.Is(err, platform.ErrWrongModel) {
+		return e.end(ctx, p, state.Failed, modelSwitched(err), "")
+	}
+	return e.end(ctx, p, state.Failed, "publishing failed: "+platform.Explain(err), "")
 }
 
-// findPublished looks for the version an earlier publish of p created.
-func (e *Engine) findPublished(ctx context.Context, p state.Promotion) (*atoms.Version, error) {
-	list, err := e.atoms.ListVersions(ctx, p.AgentID, atoms.ListVersionsOptions{Limit: 20})
-	if err != nil {
-		return nil, fmt.Errorf("look for an earlier publish: %w", err)
+// waitingFor says, in users' words, what a step that Atoms refused for now
+// waits for ("" for a failure with no such explanation).
+func waitingFor(err error) string {
+	switch {
+	case errors.Is(err, platform.ErrFrozen):
+		return "Atoms is in a configuration freeze for maintenance and takes no changes until it ends; atomsbot goes on by itself after it"
+	case errors.Is(err, platform.ErrBusy):
+		return platform.Explain(err) + "; atomsbot goes on by itself after it"
 	}
-	marker := publishMarker(p)
-	for i := range list.Versions {
-		if strings.Contains(list.Versions[i].Description, marker) {
-			return &list.Versions[i], nil
-		}
-	}
-	return nil, nil
+	return ""
 }
 
-func (e *Engine) markPublished(ctx context.Context, p state.Promotion, v atoms.Version) (state.Promotion, error) {
-	status, reason := "", ""
-	if v.SecurityCheck != nil {
-		status, reason = v.SecurityCheck.Status, v.SecurityCheck.Reason
+// modelSwitched explains a promotion that cannot go on because Atoms runs
+// another versioning model than the one it was begun on.
+func modelSwitched(err error) string {
+	return "Atoms switched versioning model while this promotion was in flight (" + platform.Explain(err) + "); nothing went live, promote the draft again"
+}
+
+func (e *Engine) markPublished(ctx context.Context, p state.Promotion, r platform.Release) (state.Promotion, error) {
+	if r.PublishedAt.IsZero() {
+		r.PublishedAt = e.now()
 	}
-	publishedAt := v.PublishedAt
-	if publishedAt.IsZero() {
-		publishedAt = e.now()
-	}
-	np, err := e.store.Transition(ctx, p.ID, state.Requested, state.Published, state.Patch{
-		VersionID: &v.ID, VersionNumber: &v.VersionNumber, PublishedAt: &publishedAt,
-		CheckStatus: &status, CheckReason: &reason,
-	})
+	patch := releasePatch(r)
+	patch.PublishedAt = &r.PublishedAt
+	none := ""
+	patch.Reason = &none // what it waited for is over
+	np, err := e.store.Transition(ctx, p.ID, state.Requested, state.Published, patch)
 	if err != nil {
-		return p, fmt.Errorf("record publish of %s: %w", v.ID, err)
+		e.abandonIfEnded(ctx, r, err)
+		return p, fmt.Errorf("record publish of %s: %w", p.ID, err)
 	}
 	e.transitioned(np)
-	e.audit(ctx, np, np.Requester, "published", render.VersionName(v.VersionNumber))
+	e.audit(ctx, np, np.Requester, "published", versionName(np))
 	return np, nil
 }
 
-// UserMessage explains an Atoms error in plain words (never with secrets: the
-// client's errors carry none).
-func UserMessage(err error) string {
-	switch {
-	case errors.Is(err, atoms.ErrMigrationRequired):
-		return "this Atoms organisation has moved to branch-based versioning, which atomsbot does not support yet (the drafts/versions API answers 409)"
-	case errors.Is(err, atoms.ErrNotFound):
-		return "Atoms says it does not exist (any more)"
+// abandonIfEnded undoes what a step did on Atoms for a promotion that ended
+// meanwhile (cancelled while it was publishing): the Abandon its ending ran
+// could not know of it.
+func (e *Engine) abandonIfEnded(ctx context.Context, r platform.Release, err error) {
+	var sc *state.StateConflictError
+	if !errors.As(err, &sc) || !sc.Got.Terminal() {
+		return
 	}
-	var ae *atoms.APIError
-	if errors.As(err, &ae) && len(ae.Messages) > 0 {
-		return strings.Join(ae.Messages, "; ")
+	if aerr := e.atoms.Abandon(ctx, r); aerr != nil {
+		e.log.Warn("undo what an ended promotion staged", "promotion", r.ID, "err", aerr)
 	}
-	return err.Error()
 }
+
+// releaseOf is the release a promotion tracks.
+func releaseOf(p state.Promotion) platform.Release {
+	model := platform.Model(p.Platform)
+	if model == "" && p.VersionID != "" {
+		// Stored before promotions recorded their model: only v1 existed.
+		model = platform.ModelV1
+	}
+	return platform.Release{
+		Model: model, AgentID: p.AgentID, ID: p.ID, DraftID: p.DraftID, Label: p.Label,
+		Base: p.PreviousVersionID, Key: p.ApprovalKey(), VersionID: p.VersionID,
+		Ref: versionName(p), Number: p.VersionNumber,
+		Check:       platform.Check{Status: p.CheckStatus, Reason: p.CheckReason},
+		PublishedAt: p.PublishedAt, Token: p.Token,
+	}
+}
+
+// releasePatch records a release's platform-named facts on its promotion.
+func releasePatch(r platform.Release) state.Patch {
+	model := string(r.Model)
+	return state.Patch{
+		Platform: &model, ReleaseKey: &r.Key, Token: &r.Token,
+		VersionID: &r.VersionID, VersionNumber: &r.Number, VersionRef: &r.Ref,
+		CheckStatus: &r.Check.Status, CheckReason: &r.Check.Reason,
+	}
+}
+
+// withRelease sets r's facts on a promotion not stored yet.
+func withRelease(p state.Promotion, r platform.Release) state.Promotion {
+	p.Platform, p.ReleaseKey, p.Token = string(r.Model), r.Key, r.Token
+	p.VersionID, p.VersionNumber, p.VersionRef = r.VersionID, r.Number, r.Ref
+	p.CheckStatus, p.CheckReason = r.Check.Status, r.Check.Reason
+	return p
+}
+
+// versionName is how messages name the promoted version.
+func versionName(p state.Promotion) string {
+	if p.VersionRef != "" {
+		return p.VersionRef
+	}
+	return render.VersionName(p.VersionNumber)
+}
+
+// UserMessage explains an Atoms error in plain words (never with secrets:
+// the platform's errors carry none).
+func UserMessage(err error) string { return platform.Explain(err) }

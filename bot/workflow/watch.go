@@ -5,16 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/atomsbot/atomsbot/atoms"
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
 
 // Watch subscribes channel to changes of agent's active version. The version
 // active now is the baseline: only later changes are announced.
-func (e *Engine) Watch(ctx context.Context, agent atoms.Agent, channel, user string) (bool, error) {
+func (e *Engine) Watch(ctx context.Context, agent platform.Agent, channel, user string) (bool, error) {
 	added, err := e.store.Watch(ctx, state.Watch{AgentID: agent.ID, AgentName: agent.Name, Channel: channel, By: user, Since: e.now()})
 	if err != nil {
 		return false, err
@@ -25,7 +26,11 @@ func (e *Engine) Watch(ctx context.Context, agent atoms.Agent, channel, user str
 	if watchers, err := e.store.Watchers(ctx, agent.ID); err == nil && len(watchers) == 1 && added {
 		baseline, _ = e.store.SeenVersion(ctx, agent.ID)
 	}
-	if _, err := e.store.SetSeenVersion(ctx, agent.ID, baseline, agent.ActiveVersionID); err != nil {
+	current := agent.LiveVersionID
+	if live, err := e.atoms.Live(ctx, agent.ID); err == nil {
+		current = live.ID
+	}
+	if _, err := e.store.SetSeenVersion(ctx, agent.ID, baseline, current); err != nil {
 		return added, err
 	}
 	if err := e.store.Schedule(ctx, watchItem(agent.ID), e.now().Add(e.cfg.WatchInterval)); err != nil {
@@ -58,18 +63,18 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if len(watchers) == 0 {
 		return time.Time{}, nil
 	}
-	agent, err := e.atoms.GetAgent(ctx, agentID, atoms.GetAgentOptions{})
-	if err != nil {
-		if errors.Is(err, atoms.ErrNotFound) {
-			return next.Add(10 * e.cfg.WatchInterval), fmt.Errorf("watched agent %s: %w", agentID, err)
-		}
+	live, err := e.atoms.Live(ctx, agentID)
+	switch {
+	case errors.Is(err, platform.ErrNotFound):
+		return next.Add(10 * e.cfg.WatchInterval), fmt.Errorf("watched agent %s: %w", agentID, err)
+	case err != nil:
 		return next, err
 	}
 	seen, err := e.store.SeenVersion(ctx, agentID)
 	if err != nil {
 		return next, err
 	}
-	cur := agent.ActiveVersionID
+	cur := live.ID
 	if cur == seen || cur == "" {
 		return next, nil
 	}
@@ -80,10 +85,6 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if e.promotionOwns(ctx, agentID, cur) {
 		// The promotion announces its own activation when it goes live.
 		return e.now().Add(e.cfg.PollInterval), nil
-	}
-	detail, err := e.atoms.GetVersion(ctx, agentID, cur)
-	if err != nil {
-		return next, err
 	}
 	// The activation's claim below has one owner for every replica (so a
 	// failed post is retried anywhere); the guard keeps two replicas that
@@ -96,7 +97,13 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if latest, err := e.store.SeenVersion(ctx, agentID); err != nil || latest != seen {
 		return next, err // handled meanwhile
 	}
-	key := announceKey(agentID, cur, detail.Version.ActivatedAt, seen)
+	key := announceKey(agentID, cur, live.ActivatedAt, seen)
+	if live.ActivatedAt.IsZero() {
+		// Without a time from the platform, "seen → cur" comes again when a
+		// version comes back; this look is then the activation's name. The
+		// seen version's compare-and-set under the guard keeps it once.
+		key += fmt.Sprintf("@%d", e.now().UnixMilli())
+	}
 	ok, _, err := e.store.AcquireLock(ctx, key, "watch:"+agentID, announceTTL)
 	if err != nil {
 		return next, err
@@ -105,7 +112,7 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 		// Nothing is recorded as seen until a channel took the post: the
 		// claim's owner is the same for every replica, so a later look
 		// (here or elsewhere) retries it.
-		if err := e.announceExternal(ctx, agent, detail.Version, seen, watchers); err != nil {
+		if err := e.announceExternal(ctx, agentID, watchers[0].AgentName, live, seen, watchers); err != nil {
 			return next, err
 		}
 	}
@@ -129,17 +136,23 @@ func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) b
 // announceExternal posts the one "is live" message for an activation made
 // outside atomsbot to the first watching channel that takes it, and a note to
 // the others. It fails when no channel took the "is live" post.
-func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v atoms.Version, previous string, watchers []state.Watch) error {
+func (e *Engine) announceExternal(ctx context.Context, agentID, agentName string, v platform.Version, previous string, watchers []state.Watch) error {
+	agentName = cmp.Or(agentName, agentID)
+	if v.Branch != "" && !strings.Contains(v.Ref, "/") {
+		// "vN" names a version of the live branch in commands; in news of
+		// a change, the branch that went live is the point.
+		v.Ref = v.Branch + "/" + v.Ref
+	}
 	var diff []render.Message
 	var full string
-	if d, err := e.atoms.DiffVersions(ctx, agent.ID, previous, v.ID); err == nil {
-		diff, full = threadDiff(fmt.Sprintf("Changes in %s %s", agent.Name, render.VersionName(v.VersionNumber)), *d)
+	if d, err := e.atoms.DiffVersions(ctx, agentID, previous, v.ID); err == nil {
+		diff, full = threadDiff(fmt.Sprintf("Changes in %s %s", agentName, v.Ref), d)
 	} else {
-		e.log.Warn("diff for watch announcement", "agent", agent.ID, "err", err)
+		e.log.Warn("diff for watch announcement", "agent", agentID, "err", err)
 	}
 	lv := render.ExternalLiveView{
-		AgentName: agent.Name, VersionNumber: v.VersionNumber, Label: v.Label,
-		ActivatedBy: cmp.Or(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
+		AgentName: agentName, VersionNumber: v.Number, VersionRef: v.Ref, Label: v.Label,
+		ActivatedBy: v.ActivatedBy, ActivatedAt: v.ActivatedAt,
 	}
 	announced := false
 	for _, w := range watchers {
@@ -152,16 +165,16 @@ func (e *Engine) announceExternal(ctx context.Context, agent *atoms.Agent, v ato
 		}
 		ts, err := post(ctx, w.Channel, "", render.ExternalLive(lv, primary, diff))
 		if err != nil {
-			e.log.Warn("watch announcement", "agent", agent.ID, "channel", w.Channel, "err", err)
+			e.log.Warn("watch announcement", "agent", agentID, "channel", w.Channel, "err", err)
 			continue
 		}
 		announced = true
-		e.postThreadDiff(ctx, w.Channel, ts, diff, full, agent.Name)
+		e.postThreadDiff(ctx, w.Channel, ts, diff, full, agentName)
 	}
 	if !announced {
-		return fmt.Errorf("announce %s of %s: no watching channel took the post", render.VersionName(v.VersionNumber), agent.ID)
+		return fmt.Errorf("announce %s of %s: no watching channel took the post", v.Ref, agentID)
 	}
-	e.auditAgent(ctx, agent.ID, cmp.Or(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", render.VersionName(v.VersionNumber))
+	e.auditAgent(ctx, agentID, cmp.Or(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", v.Ref)
 	return nil
 }
 

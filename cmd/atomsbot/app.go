@@ -120,8 +120,9 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		a.close()
 		return nil, fmt.Errorf("atoms client: %w", err)
 	}
+	plat := newPlatform(cfg.AtomsAPI, ac, o.Now, a.log, a.metrics.SetAtomsModel)
 	sc := slackweb.New(slackweb.Options{Token: cfg.BotToken, APIURL: cfg.SlackAPIURL, HTTPClient: o.HTTPClient, Observer: a.metrics})
-	a.engine = workflow.New(ac, a.store, sc, workflow.Config{
+	a.engine = workflow.New(plat, a.store, sc, workflow.Config{
 		Policy: workflow.Policy{
 			Required: cfg.ApprovalsRequired, Approvers: cfg.Approvers,
 			AllowSelf: cfg.AllowSelfApproval, TTL: cfg.ApprovalTTL,
@@ -130,7 +131,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))
-	a.handler = bot.NewHandler(ac, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})
+	a.handler = bot.NewHandler(plat, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})
 	var h http.Handler = bot.NewServer(a.handler, bot.ServerOptions{
 		Verifier: bot.NewVerifier(cfg.SigningSecret, o.Now), Logger: a.log, Metrics: a.metrics,
 		Ready: a.ready, MetricsHandler: a.metrics.Handler(), Now: o.Now,

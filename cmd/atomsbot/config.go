@@ -28,6 +28,7 @@ type env struct {
 	APIKey               string `envconfig:"SMALLEST_API_KEY" desc:"Smallest AI API key; required"`
 	AtomsBaseURL         string `envconfig:"ATOMS_BASE_URL" default:"https://api.smallest.ai/atoms/v1" desc:"Atoms API base URL"`
 	AtomsRPS             string `envconfig:"ATOMS_RPS" default:"5" desc:"client-side rate limit for all Atoms calls of one process (requests/second)"`
+	AtomsAPI             string `envconfig:"ATOMS_API" default:"auto" desc:"Atoms versioning model: auto (detect it), v1 (drafts + versions) or v2 (branch model)"`
 	RedisURL             string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL; empty: an embedded in-process Redis (not durable)"`
 	ApprovalsRequired    string `envconfig:"APPROVALS_REQUIRED" default:"1" desc:"distinct approvals needed before activation"`
 	Approvers            string `envconfig:"APPROVERS" desc:"comma-separated Slack user ids allowed to approve; empty: anyone except the requester"`
@@ -49,6 +50,7 @@ type Config struct {
 	APIKey               string
 	AtomsBaseURL         string
 	AtomsRPS             float64
+	AtomsAPI             string // "auto", "v1" or "v2"
 	RedisURL             string
 	ApprovalsRequired    int
 	Approvers            []string
@@ -99,8 +101,8 @@ func (c Config) String() string {
 	if c.RedisURL != "" {
 		redis = redactURL(c.RedisURL)
 	}
-	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s signing_secret=%s bot_token=%s app_token=%s api_key=%s",
-		c.ListenAddr, c.SocketMode(), redactURL(c.SlackAPIURL), redactURL(c.AtomsBaseURL), c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
+	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_api=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s signing_secret=%s bot_token=%s app_token=%s api_key=%s",
+		c.ListenAddr, c.SocketMode(), redactURL(c.SlackAPIURL), redactURL(c.AtomsBaseURL), c.AtomsAPI, c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
 		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout,
 		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), set(c.APIKey))
 }
@@ -159,6 +161,12 @@ func (r env) validate() (Config, error) {
 	c := Config{
 		ListenAddr: r.ListenAddr, SigningSecret: r.SigningSecret, BotToken: r.BotToken, AppToken: r.AppToken,
 		SlackAPIURL: r.SlackAPIURL, APIKey: r.APIKey, AtomsBaseURL: r.AtomsBaseURL, RedisURL: r.RedisURL,
+		AtomsAPI: strings.ToLower(strings.TrimSpace(r.AtomsAPI)),
+	}
+	switch c.AtomsAPI {
+	case "auto", "v1", "v2":
+	default:
+		bad("ATOMS_API", "must be auto, v1 or v2")
 	}
 	if c.BotToken == "" {
 		bad("SLACK_BOT_TOKEN", "is required")

@@ -36,8 +36,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	sandbox := fs.Bool("sandbox", false, "run the sandbox: embedded Redis, Atoms simulator and a local Slack stand-in, no credentials")
 	addr := fs.String("addr", "", "listen address (overrides LISTEN_ADDR; sandbox default localhost:3000)")
+	atomsAPI := fs.String("atoms-api", "", "sandbox: the Atoms versioning model to simulate, v2 (branches, as production runs) or v1 (drafts + versions); default v2")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: atomsbot [-sandbox] [-addr host:port]")
+		fmt.Fprintln(stderr, "usage: atomsbot [-sandbox [-atoms-api v2|v1]] [-addr host:port]")
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nConfiguration (environment variables):")
 		_ = printUsage(stderr)
@@ -49,7 +50,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *sandbox {
-		return runSandbox(ctx, *addr, stdout, stderr)
+		model := *atomsAPI
+		switch model {
+		case "", "v2":
+			model = "v2"
+		case "v1":
+		default:
+			fmt.Fprintln(stderr, "atomsbot: -atoms-api must be v1 or v2")
+			return 2
+		}
+		return runSandbox(ctx, *addr, model, stdout, stderr)
+	}
+	if *atomsAPI != "" {
+		fmt.Fprintln(stderr, "atomsbot: -atoms-api is for the sandbox; set ATOMS_API otherwise")
+		return 2
 	}
 	cfg, err := loadConfig()
 	if err != nil {

@@ -28,7 +28,10 @@ const (
 
 // sandboxOptions tune the sandbox; tests shorten the check and poll.
 type sandboxOptions struct {
-	Addr         string
+	Addr string
+	// Model is the versioning model the simulated Atoms runs: "v2" (the
+	// branch model, as production) or "v1"; "" is v2.
+	Model        string
 	CheckDelay   time.Duration // 0: the simulator's default (about 6 s)
 	PollInterval time.Duration // 0: sandboxPollInterval
 	// Log receives the text logs (secrets redacted); nil discards them.
@@ -52,12 +55,12 @@ type sandboxWorld struct {
 
 // runSandbox is `atomsbot -sandbox`: everything in one process, no
 // credentials, the page's URL on stdout and text logs on stderr.
-func runSandbox(ctx context.Context, addr string, stdout, stderr io.Writer) int {
+func runSandbox(ctx context.Context, addr, model string, stdout, stderr io.Writer) int {
 	if addr == "" {
 		addr = sandboxAddr
 	}
-	err := serveSandbox(ctx, sandboxOptions{Addr: addr, Log: stderr, Ready: func(sb *sandboxWorld) {
-		fmt.Fprintf(stdout, "\natomsbot sandbox: open %s\n", sb.URL)
+	err := serveSandbox(ctx, sandboxOptions{Addr: addr, Model: model, Log: stderr, Ready: func(sb *sandboxWorld) {
+		fmt.Fprintf(stdout, "\natomsbot sandbox: open %s (Atoms %s)\n", sb.URL, modelName(model))
 		fmt.Fprintln(stdout, "  The real bot, with an in-memory Redis, a simulated Atoms API seeded with demo agents and")
 		fmt.Fprintln(stdout, "  this page standing in for Slack. Try `/atoms help`. Ctrl-C stops it.")
 		fmt.Fprintln(stdout)
@@ -82,7 +85,10 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 	}
 	secret, token, apiKey := randomHex(32), "xoxb-sandbox-"+randomHex(16), "sk_sandbox_"+randomHex(16)
 
-	sim := atomsim.New(atomsim.Options{APIKey: apiKey, CheckDelay: o.CheckDelay})
+	if o.Model == "" {
+		o.Model = "v2"
+	}
+	sim := atomsim.New(atomsim.Options{APIKey: apiKey, CheckDelay: o.CheckDelay, BranchModel: o.Model == "v2"})
 	agents, err := sim.SeedDemo()
 	if err != nil {
 		return fmt.Errorf("seed demo agents: %w", err)
@@ -114,7 +120,7 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 	cfg := Config{
 		ListenAddr: ln.Addr().String(), SigningSecret: secret, BotToken: token,
 		SlackAPIURL: backURL + "/slack-api/", APIKey: apiKey, AtomsBaseURL: backURL + "/atoms/v1",
-		AtomsRPS: 5, RedisURL: o.RedisURL, ApprovalsRequired: 1, LogLevel: slog.LevelInfo,
+		AtomsRPS: 5, AtomsAPI: "auto", RedisURL: o.RedisURL, ApprovalsRequired: 1, LogLevel: slog.LevelInfo,
 		// The requester and the approver may approve each other's
 		// promotions; the outsider may not.
 		Approvers:   []string{users[0].ID, users[1].ID},
@@ -151,6 +157,14 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 		return err
 	}
 	return nil
+}
+
+// modelName says which versioning model the sandbox simulates.
+func modelName(model string) string {
+	if model == "v1" {
+		return "v1: drafts and versions"
+	}
+	return "v2: the branch model, as production runs"
 }
 
 // usageLines is the message box's hint: every subcommand's usage.

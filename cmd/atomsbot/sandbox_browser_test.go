@@ -107,6 +107,9 @@ func buttonShown(text string) string {
 // for the security check and "is live", then a rejection confirmed in the
 // button's dialog. It ends with a screenshot of the channel (see
 // sbScreenshotPath for where).
+//
+// The sandbox simulates the branch model by default, as production runs;
+// the same story runs on the drafts + versions model too.
 func TestSandboxInBrowser(t *testing.T) {
 	browser := sbBrowser()
 	if browser == "" {
@@ -115,7 +118,18 @@ func TestSandboxInBrowser(t *testing.T) {
 		}
 		t.Skip("no chromium found; install it with apt-get install -y chromium to run the browser test")
 	}
-	w := sbStart(t, sandboxOptions{CheckDelay: 2 * time.Second, PollInterval: 200 * time.Millisecond})
+	for _, model := range []string{"", "v1"} {
+		name := "branch model (default)"
+		if model != "" {
+			name = model
+		}
+		t.Run(name, func(t *testing.T) { sbStory(t, browser, model) })
+	}
+}
+
+// sbStory is the README's story in the sandbox of one model.
+func sbStory(t *testing.T, browser, model string) {
+	w := sbStart(t, sandboxOptions{Model: model, CheckDelay: 2 * time.Second, PollInterval: 200 * time.Millisecond})
 
 	profile := sbProfileDir(t)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -206,8 +220,10 @@ func TestSandboxInBrowser(t *testing.T) {
 		t.Errorf("%d posts say 'is live', want 1", n)
 	}
 	approval := sbApprovalMessage(t, st)
-	if approval.Edits == 0 || !strings.Contains(string(approval.History[0].Blocks), "pending") {
-		t.Errorf("the approval request was not posted while the check was pending, then edited in place: %d edits, first %s", approval.Edits, approval.History)
+	// Posted while the check was still running (the branch model says
+	// "queued", v1 "pending"), then edited in place.
+	if first := string(approval.History[0].Blocks); approval.Edits == 0 || !strings.Contains(first, `*Security check*\n:hourglass_flowing_sand:`) {
+		t.Errorf("the approval request was not posted while the check was running, then edited in place: %d edits, first %s", approval.Edits, approval.History)
 	}
 
 	shot, err := sbScreenshot(ctx)

@@ -1,0 +1,137 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// finish completes a promotion that reached a final state: the one "is live"
+// announcement, or the note saying how it ended (each retried until posted),
+// and the final look of the message.
+func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, error) {
+	switch {
+	case p.State == state.Live:
+		if !p.Announced {
+			if err := e.announce(ctx, p); err != nil {
+				return e.now().Add(5 * e.cfg.PollInterval), err
+			}
+		}
+		// The request's final look (no buttons, "Live") is retried like
+		// the announcement, for a while: a message Slack keeps refusing
+		// (deleted, say) is given up on.
+		if err := e.refreshMessage(ctx, p, nil); err != nil && e.now().Sub(p.ActivatedAt) < finalLookPatience {
+			return e.now().Add(5 * e.cfg.PollInterval), err
+		}
+	case p.Announced:
+	case p.State.Terminal():
+		e.abandon(ctx, p)
+		if _, err := e.closeOut(ctx, p); err != nil {
+			return e.now().Add(5 * e.cfg.PollInterval), err
+		}
+	}
+	return time.Time{}, nil
+}
+
+// finalLookPatience is how long the final update of a live promotion's
+// request is retried.
+const finalLookPatience = 10 * time.Minute
+
+// announce posts the channel's "is live" message exactly once per activation,
+// across replicas and the watch path: the claim on the activation's key is
+// held by this promotion, and Announced is set after the post.
+//
+// The post cannot be taken back, so it is made under the news guard
+// (exclusive), after re-reading Announced.
+func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
+	release, err := e.exclusive(ctx, newsGuard(p.ID))
+	if err != nil {
+		return err
+	}
+	defer release()
+	cur, err := e.store.Promotion(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("re-read before announcing: %w", err)
+	}
+	if cur.Announced {
+		return nil
+	}
+	p = cur
+	key := announceKey(p.AgentID, p.VersionID, p.ActivatedAt, p.PreviousVersionID)
+	if b, err := e.store.Blob(ctx, announceBlobKey(p.ID)); err == nil {
+		key = string(b)
+	}
+	ok, holder, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease)
+	if err != nil {
+		return fmt.Errorf("claim announcement: %w", err)
+	}
+	if ok {
+		approvals, err := e.store.Approvals(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := e.slack.Announce(ctx, p.Channel, e.liveMessage(p, approvals)); err != nil {
+			return fmt.Errorf("announce: %w", err)
+		}
+		if _, err := e.store.RefreshLock(ctx, key, p.ID, announceTTL); err != nil {
+			e.log.Warn("keep announcement claim", "promotion", p.ID, "err", err)
+		}
+	} else {
+		e.log.Info("activation already announced", "promotion", p.ID, "by", holder)
+	}
+	announced := true
+	if _, err := e.store.Update(ctx, p.ID, state.Live, state.Patch{Announced: &announced}); err != nil {
+		return fmt.Errorf("record announcement: %w", err)
+	}
+	e.tellWatchers(ctx, p)
+	return nil
+}
+
+func (e *Engine) liveMessage(p state.Promotion, approvals []state.Approval) render.Message {
+	var approvers []string
+	for _, a := range approvals {
+		if a.VersionID == p.ApprovalKey() {
+			approvers = append(approvers, a.UserID)
+		}
+	}
+	return render.Live(render.LiveView{
+		AgentName: p.AgentName, VersionNumber: p.VersionNumber, VersionRef: p.VersionRef, Label: p.Label,
+		Kind: string(p.Kind), Requester: p.Requester, Approvers: approvers,
+		RequestedAt: p.CreatedAt, LiveAt: p.ActivatedAt,
+		Link: Permalink(p.Channel, p.MessageTS),
+	})
+}
+
+// tellWatchers lets channels watching the agent (other than the promotion's)
+// know, in other words than the one announcement, and records the version as
+// seen so the watch does not report it again.
+func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
+	e.markSeen(ctx, p)
+	watchers, err := e.store.Watchers(ctx, p.AgentID)
+	if err != nil {
+		return
+	}
+	for _, w := range watchers {
+		if w.Channel == p.Channel {
+			continue
+		}
+		m := render.Note(fmt.Sprintf(":rocket: %s %s went live through atomsbot (requested by %s in %s).",
+			render.Escape(p.AgentName), render.Escape(versionName(p)), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
+		if _, err := e.slack.Post(ctx, w.Channel, "", m); err != nil {
+			e.log.Warn("tell watcher", "channel", w.Channel, "err", err)
+		}
+	}
+}
+
+func (e *Engine) soon() time.Time { return e.now().Add(e.cfg.PollInterval) }
+
+// markSeen records p's version as the one a watch last saw, so the watch
+// does not report the activation p announces itself.
+func (e *Engine) markSeen(ctx context.Context, p state.Promotion) {
+	if seen, err := e.store.SeenVersion(ctx, p.AgentID); err == nil && seen != "" && seen != p.VersionID {
+		_, _ = e.store.SetSeenVersion(ctx, p.AgentID, seen, p.VersionID)
+	}
+}
