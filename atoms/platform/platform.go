@@ -89,7 +89,8 @@ type Releaser interface {
 	// not go live (a scan in progress is cancelled, a staging place the bot
 	// made is removed). What is live is never touched.
 	Abandon(ctx context.Context, r Release) error
-	// Tidy removes what earlier releases left behind, once r is live and
-	// while its promotion still holds the agent.
+	// Tidy removes what earlier releases left behind, once r is live. It
+	// leaves alone anything made after r was staged (a promotion that
+	// started since).
 	Tidy(ctx context.Context, r Release) error
 }

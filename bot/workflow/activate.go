@@ -106,9 +106,6 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		}
 		return e.ended(e.end(ctx, p, state.Failed, fmt.Sprintf("activation did not take: Atoms reports %s as the live version", render.Escape(liveName(live))), ""))
 	}
-	if err := e.atoms.Tidy(ctx, releaseOf(p)); err != nil {
-		e.log.Warn("tidy after activation", "promotion", p.ID, "err", err)
-	}
 
 	// The announcement's claim names this activation. Without a time from
 	// the platform, "previous → this version" would repeat when a version

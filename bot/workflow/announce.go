@@ -19,6 +19,10 @@ func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, erro
 			if err := e.announce(ctx, p); err != nil {
 				return e.now().Add(5 * e.cfg.PollInterval), err
 			}
+			// Housekeeping after the news, not before it: best effort.
+			if err := e.atoms.Tidy(ctx, releaseOf(p)); err != nil {
+				e.log.Warn("tidy after going live", "promotion", p.ID, "err", err)
+			}
 		}
 		// The request's final look (no buttons, "Live") is retried like
 		// the announcement, for a while: a message Slack keeps refusing

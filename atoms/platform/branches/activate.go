@@ -30,7 +30,7 @@ func (a *Adapter) PrepareRollback(ctx context.Context, agentID string, target pl
 	if b == nil {
 		return platform.Release{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("%s is on a branch that was archived; it cannot be made live again", v.Ref))
 	}
-	tok := token{Stage: b.Branch.ID, StageName: b.Branch.Name, Rollback: true, Live: t.liveID()}
+	tok := token{Stage: b.Branch.ID, StageName: b.Branch.Name, Rollback: true, Live: t.liveID(), Staged: a.now().UnixMilli()}
 	return platform.Release{
 		Model: platform.ModelV2, AgentID: agentID, Base: base, Label: v.Label,
 		Key: rev.ID, VersionID: rev.ID, Ref: v.Ref, Number: v.Number, Check: v.Check,
@@ -222,8 +222,8 @@ func (a *Adapter) archive(ctx context.Context, agentID, branchID string) error {
 
 // Tidy archives the adapter's own promotion branches that are neither live
 // nor the previous live one (a rollback target): what earlier promotions
-// left. It runs while r's promotion holds the agent, so no other promotion
-// is staging a branch meanwhile.
+// left. A branch made after r was staged belongs to a promotion that started
+// since (only one is in flight per agent): it is left alone.
 func (a *Adapter) Tidy(ctx context.Context, r platform.Release) error {
 	if mine(r) != nil {
 		return nil
@@ -237,6 +237,9 @@ func (a *Adapter) Tidy(ctx context.Context, r platform.Release) error {
 	for _, b := range t.list {
 		id := b.Branch.ID
 		if b.IsLive || id == tok.Live || id == tok.Stage || !strings.HasPrefix(b.Branch.Name, ownPrefix+"pr_") {
+			continue
+		}
+		if tok.Staged != 0 && b.Branch.CreatedAt.UnixMilli() >= tok.Staged {
 			continue
 		}
 		if err := a.c.ArchiveBranch(ctx, r.AgentID, id); err != nil && !errors.Is(err, atoms.ErrNotFound) {
