@@ -52,9 +52,11 @@ const (
 	TestCallTelephony = "telephony"
 )
 
-// TestCallRequest is the body of a branch test call. With neither
+// TestCallRequest is the body of a test call. On a branch, with neither
 // IncludeDraft nor RevisionID the call runs the branch's head revision;
-// setting both is refused. ToPhone is for telephony.
+// setting both is refused. The v1 draft and version test calls name their
+// target in the path and refuse both members. ToPhone (E.164) is required
+// for telephony.
 type TestCallRequest struct {
 	IncludeDraft bool   `json:"includeDraft,omitempty"`
 	RevisionID   string `json:"revisionId,omitempty"`

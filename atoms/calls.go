@@ -48,3 +48,39 @@ func (c *Client) BranchTestCall(ctx context.Context, agentID, branchID string, r
 	cl.body = req
 	return fetch[TestCallResult](ctx, c, cl)
 }
+
+// DraftTestCall starts a test call of a v1 draft
+// (POST /agent/{id}/drafts/{draftId}/test-call), to verify it before it is
+// published. Under the branch model the route is kept for a while and may
+// be gone: prefer BranchTestCall with IncludeDraft there. Never retried: a
+// retry after a lost answer could start a second call, and Ambiguous tells
+// the caller when that may have happened.
+func (c *Client) DraftTestCall(ctx context.Context, agentID, draftID string, req TestCallRequest) (*TestCallResult, error) {
+	return c.v1TestCall(ctx, "DraftTestCall", "/agent/{id}/drafts/{draftId}/test-call", agentID, draftID, req)
+}
+
+// VersionTestCall starts a test call of a published version
+// (POST /agent/{id}/versions/{versionId}/test-call), to verify it before it
+// is activated. Under the branch model a version id is a revision id and the
+// route resolves it on any branch while it is kept; prefer BranchTestCall
+// with RevisionID there. Never retried, like DraftTestCall.
+func (c *Client) VersionTestCall(ctx context.Context, agentID, versionID string, req TestCallRequest) (*TestCallResult, error) {
+	return c.v1TestCall(ctx, "VersionTestCall", "/agent/{id}/versions/{versionId}/test-call", agentID, versionID, req)
+}
+
+// v1TestCall sends {mode, toPhone}: the path names the target, so the
+// branch model's target members are refused rather than silently dropped.
+func (c *Client) v1TestCall(ctx context.Context, name, route, agentID, targetID string, req TestCallRequest) (*TestCallResult, error) {
+	if req.IncludeDraft || req.RevisionID != "" {
+		return nil, fmt.Errorf("%w: %s: IncludeDraft and RevisionID are for BranchTestCall; the path names the target", ErrInvalidArgument, name)
+	}
+	cl, err := newCall(http.MethodPost, route, agentID, targetID)
+	if err != nil {
+		return nil, err
+	}
+	cl.body = struct {
+		Mode    string `json:"mode,omitempty"`
+		ToPhone string `json:"toPhone,omitempty"`
+	}{req.Mode, req.ToPhone}
+	return fetch[TestCallResult](ctx, c, cl)
+}

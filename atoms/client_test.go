@@ -19,28 +19,30 @@ import (
 
 // The exported API the rest of the bot is written against.
 var (
-	_ func(context.Context, CreateAgentRequest) (string, error)                = (*Client)(nil).CreateAgent
-	_ func(context.Context, ListAgentsOptions) (*AgentList, error)             = (*Client)(nil).ListAgents
-	_ func(context.Context, string) ([]Agent, error)                           = (*Client)(nil).AllAgents
-	_ func(context.Context, string, GetAgentOptions) (*Agent, error)           = (*Client)(nil).GetAgent
-	_ func(context.Context, string, bool) error                                = (*Client)(nil).ArchiveAgent
-	_ func(context.Context, string) ([]Version, error)                         = (*Client)(nil).ListDrafts
-	_ func(context.Context, string, CreateDraftRequest) (*Version, error)      = (*Client)(nil).CreateDraft
-	_ func(context.Context, string, string, int) (*DraftDetail, error)         = (*Client)(nil).GetDraft
-	_ func(context.Context, string, string, string) error                      = (*Client)(nil).RenameDraft
-	_ func(context.Context, string, string) error                              = (*Client)(nil).DeleteDraft
-	_ func(context.Context, string, string, ConfigPatch) (*Version, error)     = (*Client)(nil).UpdateDraftConfig
-	_ func(context.Context, string, string, string) (*Diff, error)             = (*Client)(nil).DiffDraft
-	_ func(context.Context, string, string, PublishRequest) (*Version, error)  = (*Client)(nil).PublishDraft
-	_ func(context.Context, string, ListVersionsOptions) (*VersionList, error) = (*Client)(nil).ListVersions
-	_ func(context.Context, string) ([]Version, error)                         = (*Client)(nil).AllVersions
-	_ func(context.Context, string, string) (*VersionDetail, error)            = (*Client)(nil).GetVersion
-	_ func(context.Context, string, string, VersionMetadata) (*Version, error) = (*Client)(nil).UpdateVersion
-	_ func(context.Context, string, string, string) (*Diff, error)             = (*Client)(nil).DiffVersions
-	_ func(context.Context, string, string) (*Version, error)                  = (*Client)(nil).ActivateVersion
-	_ func(context.Context, OutboundCallRequest) (string, error)               = (*Client)(nil).StartOutboundCall
-	_ func(error) bool                                                         = Ambiguous
-	_ func(Options) (*Client, error)                                           = New
+	_ func(context.Context, CreateAgentRequest) (string, error)                       = (*Client)(nil).CreateAgent
+	_ func(context.Context, ListAgentsOptions) (*AgentList, error)                    = (*Client)(nil).ListAgents
+	_ func(context.Context, string) ([]Agent, error)                                  = (*Client)(nil).AllAgents
+	_ func(context.Context, string, GetAgentOptions) (*Agent, error)                  = (*Client)(nil).GetAgent
+	_ func(context.Context, string, bool) error                                       = (*Client)(nil).ArchiveAgent
+	_ func(context.Context, string) ([]Version, error)                                = (*Client)(nil).ListDrafts
+	_ func(context.Context, string, CreateDraftRequest) (*Version, error)             = (*Client)(nil).CreateDraft
+	_ func(context.Context, string, string, int) (*DraftDetail, error)                = (*Client)(nil).GetDraft
+	_ func(context.Context, string, string, string) error                             = (*Client)(nil).RenameDraft
+	_ func(context.Context, string, string) error                                     = (*Client)(nil).DeleteDraft
+	_ func(context.Context, string, string, ConfigPatch) (*Version, error)            = (*Client)(nil).UpdateDraftConfig
+	_ func(context.Context, string, string, string) (*Diff, error)                    = (*Client)(nil).DiffDraft
+	_ func(context.Context, string, string, PublishRequest) (*Version, error)         = (*Client)(nil).PublishDraft
+	_ func(context.Context, string, ListVersionsOptions) (*VersionList, error)        = (*Client)(nil).ListVersions
+	_ func(context.Context, string) ([]Version, error)                                = (*Client)(nil).AllVersions
+	_ func(context.Context, string, string) (*VersionDetail, error)                   = (*Client)(nil).GetVersion
+	_ func(context.Context, string, string, VersionMetadata) (*Version, error)        = (*Client)(nil).UpdateVersion
+	_ func(context.Context, string, string, string) (*Diff, error)                    = (*Client)(nil).DiffVersions
+	_ func(context.Context, string, string) (*Version, error)                         = (*Client)(nil).ActivateVersion
+	_ func(context.Context, OutboundCallRequest) (string, error)                      = (*Client)(nil).StartOutboundCall
+	_ func(context.Context, string, string, TestCallRequest) (*TestCallResult, error) = (*Client)(nil).DraftTestCall
+	_ func(context.Context, string, string, TestCallRequest) (*TestCallResult, error) = (*Client)(nil).VersionTestCall
+	_ func(error) bool                                                                = Ambiguous
+	_ func(Options) (*Client, error)                                                  = New
 )
 
 func TestNewValidates(t *testing.T) {

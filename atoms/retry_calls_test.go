@@ -91,6 +91,14 @@ var nonIdempotentCalls = []struct {
 		_, err := c.StartOutboundCall(ctx, OutboundCallRequest{AgentID: "a1", PhoneNumber: "+15550100"})
 		return err
 	}},
+	{"DraftTestCall", func(ctx context.Context, c *Client) error {
+		_, err := c.DraftTestCall(ctx, "a1", "d1", TestCallRequest{Mode: TestCallTelephony, ToPhone: "+15550100"})
+		return err
+	}},
+	{"VersionTestCall", func(ctx context.Context, c *Client) error {
+		_, err := c.VersionTestCall(ctx, "a1", "v1", TestCallRequest{})
+		return err
+	}},
 }
 
 // TestIdempotentCallsRetried: 500, 503, network drop, then success; each
@@ -159,8 +167,8 @@ func dropConnection(t *testing.T, w http.ResponseWriter) {
 	conn.Close()
 }
 
-// TestNonIdempotentNotRetried: fork, publish, create, config edit and
-// outbound call are sent once whatever goes wrong, and the failure is
+// TestNonIdempotentNotRetried: fork, publish, create, config edit,
+// outbound and test calls are sent once whatever goes wrong, and the failure is
 // reported as ambiguous.
 func TestNonIdempotentNotRetried(t *testing.T) {
 	failures := []struct {

@@ -125,6 +125,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c comma
 		r, err = h.cmdCancel(ctx, sc, c)
 	case command.Watch, command.Unwatch:
 		r, err = h.cmdWatch(ctx, sc, c)
+	case command.Call:
+		r, err = h.cmdCall(ctx, sc, c)
 	}
 	if err != nil {
 		r = reply{msgs: []render.Message{h.failure(c.Name, err)}}

@@ -61,6 +61,15 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 			return reply{}, err
 		}
 		title = fmt.Sprintf("%s: draft “%s” vs the active version", agent.Name, cmp.Or(draft.Name, draft.ID))
+		r := diffReply(agent.Name, title, d)
+		// Hearing a draft tells more than reading its diff.
+		call := render.CallBlock(render.CallValue(render.CallDraft, agent.ID, draft.ID))
+		if first := &r.msgs[0]; len(first.Blocks) < render.MaxBlocks {
+			first.Blocks = append(first.Blocks, call)
+		} else {
+			r.msgs = append(r.msgs, render.Message{Text: "Call me with this draft", Blocks: []slack.Block{call}})
+		}
+		return r, nil
 	}
 	return diffReply(agent.Name, title, d), nil
 }

@@ -18,8 +18,11 @@ func (h *Handler) Interaction(ctx context.Context, ic slack.InteractionCallback)
 	case slack.InteractionTypeBlockActions:
 		return h.blockActions(ic)
 	case slack.InteractionTypeViewSubmission:
-		if ic.View.CallbackID == EditCallbackID {
+		switch ic.View.CallbackID {
+		case EditCallbackID:
 			return h.editSubmission(ctx, ic)
+		case CallPhoneCallbackID:
+			return h.phoneSubmission(ctx, ic)
 		}
 	case slack.InteractionTypeViewClosed:
 		if ic.View.CallbackID == EditCallbackID && ic.View.PrivateMetadata != "" {
@@ -34,11 +37,30 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 		return Ack{}
 	}
 	a := ic.ActionCallback.BlockActions[0]
-	if a.ActionID != render.ActionApprove && a.ActionID != render.ActionReject {
-		return Ack{}
-	}
 	channel := cmp.Or(ic.Container.ChannelID, ic.Channel.ID)
 	user := ic.User.ID
+	switch a.ActionID {
+	case render.ActionApprove, render.ActionReject:
+	case render.ActionCall, render.ActionChangePhone:
+		// The form, when one is needed, opens with the click's trigger id,
+		// which lives 3 s: the job starts at once and reads Redis only.
+		key := "act:" + user + ":" + a.ActionID + ":" + a.Value + ":" + a.ActionTs
+		if !h.submit(func(ctx context.Context) {
+			if !h.once(ctx, key) {
+				return
+			}
+			if a.ActionID == render.ActionCall {
+				h.callClick(ctx, ic, a)
+			} else {
+				h.changePhoneClick(ctx, ic)
+			}
+		}) {
+			go h.tell(context.Background(), channel, user, ":hourglass: atomsbot is busy and did not place the call. Please click again in a few seconds.")
+		}
+		return Ack{}
+	default:
+		return Ack{}
+	}
 	promotionID, versionID, ok := render.ParseButtonValue(a.Value)
 	if !ok {
 		h.submit(func(ctx context.Context) {

@@ -79,6 +79,14 @@
 //     branches, GET branch and GET agent (and the agent list) for its
 //     duration; the answers to the writes themselves, draft reads and
 //     revision reads are never stale;
-//   - a test call is recorded as a Conversation whose VersionID is the
-//     revision id, or "draft:<draftId>" for includeDraft.
+//   - every call placed, outbound or test call, on either model, is
+//     recorded as a Conversation whose VersionID is the exact config that
+//     served it: the version or revision id, or "draft:<draftId>" for a
+//     draft (DraftTarget); an outbound call runs the live head as it is,
+//     never behind the read lag; Options.OnCall reports each one; an
+//     archived agent places none (400, test calls included);
+//   - test calls pass a config freeze; the kept v1 draft test call also
+//     finds a branch's open draft by its draftId; the branch route's 409
+//     no_committed_revision is for the head target only: a draft or a
+//     named revision of a branch without a commit can still be called.
 package atomsim

@@ -26,6 +26,7 @@ type request struct {
 	header http.Header
 	user   string // x-atomsim-user, else "api"
 	now    time.Time
+	placed *Conversation // the call the request placed, for Options.OnCall
 }
 
 func (rq *request) param(i int) string { return rq.params[i] }
@@ -151,7 +152,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if latency > 0 && applies {
 		s.sleep(r.Context(), latency)
 	}
-	resp := s.handle(r, body)
+	resp, placed, onCall := s.handle(r, body)
+	if placed != nil && onCall != nil {
+		onCall(*placed)
+	}
 	for k, vs := range resp.header {
 		w.Header()[k] = vs
 	}
@@ -159,7 +163,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(resp.body)
 }
 
-func (s *Simulator) handle(r *http.Request, body []byte) *response {
+// handle answers under the lock; it also returns the call the request
+// placed, if any, and the OnCall hook to report it to once unlocked.
+func (s *Simulator) handle(r *http.Request, body []byte) (*response, *Conversation, func(Conversation)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rq := &request{
@@ -183,7 +189,7 @@ func (s *Simulator) handle(r *http.Request, body []byte) *response {
 	resp.header.Set("X-Request-Id", call.RequestID)
 	call.Status, call.Fault = resp.status, fault
 	s.record(call)
-	return resp
+	return resp, rq.placed, s.onCall
 }
 
 func (s *Simulator) dispatch(h http.Header, rq *request) *response {

@@ -53,10 +53,17 @@ type Options struct {
 	// Sleep waits for injected latency; default a context-aware timer. Tests
 	// inject their own so no real time passes.
 	Sleep func(ctx context.Context, d time.Duration)
-	// MaxCalls bounds the call record, so a long-running standalone
-	// simulator does not grow without end: 0 means DefaultMaxCalls; the
-	// oldest calls are dropped first.
+	// MaxCalls bounds the call record and the record of placed calls
+	// (Conversations), so a long-running standalone simulator does not grow
+	// without end: 0 means DefaultMaxCalls; the oldest are dropped first.
 	MaxCalls int
+	// OnCall, when set, is called with each call placed (outbound or test
+	// call) once it is in Conversations, so that a sandbox can show the
+	// phone ringing. It runs in the request's goroutine before the answer
+	// is written, without the simulator's lock: it may use the simulator,
+	// and the caller waits while it runs. A call whose answer an injected
+	// after-effect fault replaces was placed all the same, and is reported.
+	OnCall func(Conversation)
 }
 
 // DefaultMaxCalls is the call-record bound when Options.MaxCalls is zero.
@@ -90,6 +97,7 @@ type Simulator struct {
 	failNext       map[string]checkPlan
 	calls          []Call
 	convs          []Conversation
+	onCall         func(Conversation)
 }
 
 // New returns a simulator with no agents.
@@ -108,6 +116,7 @@ func New(opts Options) *Simulator {
 		ids:            newIDGen(opts.Seed),
 		agents:         make(map[string]*agent),
 		failNext:       make(map[string]checkPlan),
+		onCall:         opts.OnCall,
 	}
 	if s.now == nil {
 		s.now = time.Now

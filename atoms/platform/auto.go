@@ -186,4 +186,11 @@ func (a *Auto) Tidy(ctx context.Context, r Release) error {
 	return err
 }
 
+func (a *Auto) TestCall(ctx context.Context, req CallRequest) (Call, error) {
+	if req.Release != nil {
+		return release(ctx, a, *req.Release, func(p Platform) (Call, error) { return p.TestCall(ctx, req) })
+	}
+	return call(ctx, a, req.AgentID, func(p Platform) (Call, error) { return p.TestCall(ctx, req) })
+}
+
 var _ Platform = (*Auto)(nil)

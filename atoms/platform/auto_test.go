@@ -73,6 +73,9 @@ func (r *recorder) Activate(_ context.Context, rel Release) (Release, error) {
 }
 func (r *recorder) Abandon(context.Context, Release) error { return r.note("Abandon") }
 func (r *recorder) Tidy(context.Context, Release) error    { return r.note("Tidy") }
+func (r *recorder) TestCall(context.Context, CallRequest) (Call, error) {
+	return Call{}, r.note("TestCall")
+}
 
 // detector answers with model (or err) and counts its calls.
 type detector struct {

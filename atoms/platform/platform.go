@@ -27,6 +27,7 @@ type Platform interface {
 	Reader
 	Editor
 	Releaser
+	Caller
 }
 
 // Reader looks things up; nothing it does changes Atoms.
@@ -93,4 +94,13 @@ type Releaser interface {
 	// leaves alone anything made after r was staged (a promotion that
 	// started since).
 	Tidy(ctx context.Context, r Release) error
+}
+
+// Caller places test calls: a phone rings with exactly the configuration
+// named, and nothing live changes.
+type Caller interface {
+	// TestCall rings req.Phone with req's target. It is never repeated by
+	// itself: a call whose answer was lost may have rung (Ambiguous). A
+	// target whose security check failed is refused.
+	TestCall(ctx context.Context, req CallRequest) (Call, error)
 }

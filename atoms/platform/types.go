@@ -214,3 +214,18 @@ type Release struct {
 	// Token is the adapter's own state (opaque to everyone else).
 	Token string
 }
+
+// CallRequest names what a test call plays: one target, or none for the
+// live version.
+type CallRequest struct {
+	AgentID   string
+	Release   *Release // a promotion's release: what its approvers are shown
+	DraftID   string   // an open draft
+	VersionID string   // a published version
+	Phone     string   // E.164
+}
+
+// Call is a test call that was placed.
+type Call struct {
+	ConversationID string
+}

@@ -22,6 +22,7 @@ const (
 	Cancel   = "cancel"
 	Watch    = "watch"
 	Unwatch  = "unwatch"
+	Call     = "call"
 )
 
 // MaxTextLen bounds the command text we parse. Slack's own limit is lower;
@@ -42,6 +43,8 @@ type Command struct {
 	Label    string // promote: the rest of the line
 	Search   string // agents: the rest of the line
 	Topic    string // help: the subcommand asked about
+	Phone    string // call: a number to ring (E.164)
+	Forget   bool   // call --forget: delete the remembered number
 }
 
 // UsageError is a command that cannot be run as typed. Usage is the usage line
@@ -79,10 +82,11 @@ var specs = map[string]spec{
 	Cancel:   {"/atoms cancel <agent>", "cancel the promotion in flight", 1, 1},
 	Watch:    {"/atoms watch <agent>", "announce here when the agent's active version changes", 1, 1},
 	Unwatch:  {"/atoms unwatch <agent>", "stop announcing changes of the agent here", 1, 1},
+	Call:     {"/atoms call <agent> [<draft>|<version>] [<phone>]  |  /atoms call --forget", "ring your phone with a draft, a version or the live version (a test call); --forget deletes your number", 1, 3},
 }
 
 // Order is the order subcommands are listed in the usage text.
-var Order = []string{Help, Agents, Status, Versions, Drafts, Diff, Edit, Promote, Rollback, Cancel, Watch, Unwatch}
+var Order = []string{Help, Agents, Status, Versions, Drafts, Diff, Edit, Promote, Rollback, Cancel, Call, Watch, Unwatch}
 
 // UsageOf returns the usage line of a subcommand ("" when unknown).
 func UsageOf(name string) string { return specs[name].usage }
@@ -162,6 +166,33 @@ func Parse(text string) (Command, error) {
 		}
 	case Rollback:
 		c.Agent, c.Version = args[0], args[1]
+	case Call:
+		if args[0] == "--forget" {
+			if len(args) > 1 {
+				return Command{}, &UsageError{Name: name, Message: "`--forget` takes nothing else.", Usage: sp.usage}
+			}
+			c.Forget = true
+			break
+		}
+		if strings.HasPrefix(args[0], "+") {
+			// A number where the agent goes: say so without repeating it
+			// (a phone number is not shown back in Slack).
+			return Command{}, &UsageError{Name: name, Message: "Name the agent first; your number, if you give one, comes last.", Usage: sp.usage}
+		}
+		c.Agent, args = args[0], args[1:]
+		if n := len(args); n > 0 && strings.HasPrefix(args[n-1], "+") {
+			c.Phone, args = args[n-1], args[:n-1]
+		}
+		switch len(args) {
+		case 0:
+		case 1:
+			if strings.HasPrefix(args[0], "+") {
+				return Command{}, &UsageError{Name: name, Message: "Give one number, last.", Usage: sp.usage}
+			}
+			c.Draft = args[0]
+		default:
+			return Command{}, &UsageError{Name: name, Message: "Name one draft or version, then your number if you like (it starts with +).", Usage: sp.usage}
+		}
 	}
 	for _, v := range []string{c.Agent, c.Draft, c.Version, c.VersionB, c.Branch} {
 		if utf8.RuneCountInString(v) > MaxRefLen {

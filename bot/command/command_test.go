@@ -129,3 +129,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCall(t *testing.T) {
+	tests := []struct {
+		text string
+		want Command
+		err  string
+	}{
+		{"call a1", Command{Name: Call, Agent: "a1"}, ""},
+		{"call a1 v3", Command{Name: Call, Agent: "a1", Draft: "v3"}, ""},
+		{`call a1 "Refund policy update" +15551234567`, Command{Name: Call, Agent: "a1", Draft: "Refund policy update", Phone: "+15551234567"}, ""},
+		{"call a1 +15551234567", Command{Name: Call, Agent: "a1", Phone: "+15551234567"}, ""},
+		{"call --forget", Command{Name: Call, Forget: true}, ""},
+		{"call --forget a1", Command{}, "takes nothing else"},
+		{"call a1 v3 v4", Command{}, "Name one draft or version"},
+		{"call", Command{}, "needs an agent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := Parse(tt.text)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Parse(%q) = %+v, %v; want an error with %q", tt.text, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Parse(%q) = %+v, %v; want %+v", tt.text, got, err, tt.want)
+			}
+		})
+	}
+}

@@ -13,6 +13,10 @@ import (
 const (
 	ActionApprove = "atoms_approve"
 	ActionReject  = "atoms_reject"
+	// ActionCall rings the clicker's phone with what the message shows.
+	ActionCall = "atoms_call"
+	// ActionChangePhone opens the form that changes the clicker's number.
+	ActionChangePhone = "atoms_call_phone"
 )
 
 // ApprovalView is everything the approval message shows about a promotion.
@@ -83,7 +87,9 @@ func Approval(v ApprovalView) Message {
 			slack.NewTextBlockObject(slack.PlainTextType, "The version stays published but will not be activated.", false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, "Keep it", false, false)))
-		blocks = append(blocks, slack.NewActionBlock("approval_actions", approve, reject))
+		call := slack.NewButtonBlockElement(ActionCall, CallValue(CallPromotion, v.PromotionID),
+			slack.NewTextBlockObject(slack.PlainTextType, "Call me", false, false))
+		blocks = append(blocks, slack.NewActionBlock("approval_actions", approve, reject, call))
 	}
 	blocks = append(blocks, contextBlock(stateLine(v)))
 	return Message{Text: approvalText(v), Blocks: fitBlocks(blocks, MaxBlocks)}

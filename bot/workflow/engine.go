@@ -46,9 +46,12 @@ type Config struct {
 	Lease         time.Duration // how long a claimed due item is ours
 	RPS           float64       // the Atoms rate limit, to size claim batches
 	Owner         string        // this replica's identity for leases; random when empty
-	Now           func() time.Time
-	Logger        *slog.Logger
-	Metrics       Metrics
+	// TestCallsPerHour is how many test calls one user may place an hour
+	// (TEST_CALLS_PER_HOUR).
+	TestCallsPerHour int
+	Now              func() time.Time
+	Logger           *slog.Logger
+	Metrics          Metrics
 }
 
 func (c *Config) defaults() {
@@ -72,6 +75,9 @@ func (c *Config) defaults() {
 	}
 	if c.RPS <= 0 {
 		c.RPS = 5
+	}
+	if c.TestCallsPerHour < 1 {
+		c.TestCallsPerHour = 5
 	}
 	if c.Owner == "" {
 		c.Owner = "replica-" + randomID(6)

@@ -296,6 +296,19 @@ func (f *fakePlatform) Tidy(_ context.Context, r platform.Release) error {
 	return o.err
 }
 
+// TestCall records the call and names a conversation.
+func (f *fakePlatform) TestCall(_ context.Context, req platform.CallRequest) (platform.Call, error) {
+	o, scripted := f.begin("TestCall")
+	if scripted && !o.act {
+		return platform.Call{}, o.err
+	}
+	f.mu.Lock()
+	f.testCalls = append(f.testCalls, req)
+	id := fmt.Sprintf("CALL-%d", len(f.testCalls))
+	f.mu.Unlock()
+	return finish(o, scripted, platform.Call{ConversationID: id})
+}
+
 // Live is the live version, or the one before it while reads lag.
 func (f *fakePlatform) Live(_ context.Context, agentID string) (platform.Version, error) {
 	o, scripted := f.begin("Live")

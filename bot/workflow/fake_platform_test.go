@@ -38,11 +38,12 @@ type fakePlatform struct {
 	always map[string]*fakeOutcome  // when nothing is queued
 	before map[string]func()        // run at the start of every call
 
-	publishRetries []bool          // the retry flag of every Publish
-	publishes      int             // versions a publish created
-	activations    []string        // versions an Activate made live (effects)
-	abandoned      []string        // release ids given to Abandon
-	tidied         []string        // release ids given to Tidy
+	publishRetries []bool   // the retry flag of every Publish
+	publishes      int      // versions a publish created
+	activations    []string // versions an Activate made live (effects)
+	abandoned      []string // release ids given to Abandon
+	tidied         []string // release ids given to Tidy
+	testCalls      []platform.CallRequest
 	lags           []time.Duration // per activation: how long after its check passed
 }
 

@@ -127,7 +127,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 			Required: cfg.ApprovalsRequired, Approvers: cfg.Approvers,
 			AllowSelf: cfg.AllowSelfApproval, TTL: cfg.ApprovalTTL,
 		},
-		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout,
+		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout, TestCallsPerHour: cfg.TestCallsPerHour,
 		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))

@@ -36,6 +36,7 @@ type env struct {
 	ApprovalTTL          string `envconfig:"APPROVAL_TTL" default:"24h" desc:"a promotion not approved by then expires (Go duration)"`
 	PollInterval         string `envconfig:"POLL_INTERVAL" default:"1s" desc:"base interval of the security-check poller (Go duration)"`
 	SecurityCheckTimeout string `envconfig:"SECURITY_CHECK_TIMEOUT" default:"10m" desc:"give up waiting for a security check (Go duration)"`
+	TestCallsPerHour     string `envconfig:"TEST_CALLS_PER_HOUR" default:"5" desc:"test calls (Call me, /atoms call) one Slack user may place per hour"`
 	LogLevel             string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error (debug adds one line per Atoms API attempt)"`
 }
 
@@ -58,6 +59,7 @@ type Config struct {
 	ApprovalTTL          time.Duration
 	PollInterval         time.Duration
 	SecurityCheckTimeout time.Duration
+	TestCallsPerHour     int
 	LogLevel             slog.Level
 }
 
@@ -101,9 +103,9 @@ func (c Config) String() string {
 	if c.RedisURL != "" {
 		redis = redactURL(c.RedisURL)
 	}
-	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_api=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s signing_secret=%s bot_token=%s app_token=%s api_key=%s",
+	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_api=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s test_calls_per_hour=%d signing_secret=%s bot_token=%s app_token=%s api_key=%s",
 		c.ListenAddr, c.SocketMode(), redactURL(c.SlackAPIURL), redactURL(c.AtomsBaseURL), c.AtomsAPI, c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
-		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout,
+		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout, c.TestCallsPerHour,
 		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), set(c.APIKey))
 }
 
@@ -199,6 +201,9 @@ func (r env) validate() (Config, error) {
 	var err error
 	if c.AtomsRPS, err = strconv.ParseFloat(r.AtomsRPS, 64); err != nil || !(c.AtomsRPS > 0) || c.AtomsRPS > 1e6 {
 		bad("ATOMS_RPS", "must be a positive number")
+	}
+	if c.TestCallsPerHour, err = strconv.Atoi(r.TestCallsPerHour); err != nil || c.TestCallsPerHour < 1 || c.TestCallsPerHour > 1000 {
+		bad("TEST_CALLS_PER_HOUR", "must be a whole number from 1 to 1000")
 	}
 	if c.ApprovalsRequired, err = strconv.Atoi(r.ApprovalsRequired); err != nil || c.ApprovalsRequired < 1 {
 		bad("APPROVALS_REQUIRED", "must be a whole number ≥ 1")

@@ -44,8 +44,8 @@ func TestConfigProblemsAreAllNamed(t *testing.T) {
 			"SLACK_APP_TOKEN": "xoxb-not-an-app-token", "SLACK_API_URL": "ftp://slack.com/api/", "SMALLEST_API_KEY": testAPIKey,
 			"ATOMS_BASE_URL": "api.smallest.ai", "ATOMS_RPS": "fast", "REDIS_URL": "http://:hunter2-password@redis:6379",
 			"APPROVALS_REQUIRED": "0", "ALLOW_SELF_APPROVAL": "maybe", "APPROVAL_TTL": "a day",
-			"POLL_INTERVAL": "-1s", "SECURITY_CHECK_TIMEOUT": "0", "LOG_LEVEL": "loud", "ATOMS_API": "v3",
-		}, []string{"LISTEN_ADDR", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "ATOMS_BASE_URL", "ATOMS_RPS", "ATOMS_API",
+			"POLL_INTERVAL": "-1s", "SECURITY_CHECK_TIMEOUT": "0", "LOG_LEVEL": "loud", "ATOMS_API": "v3", "TEST_CALLS_PER_HOUR": "0",
+		}, []string{"LISTEN_ADDR", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "ATOMS_BASE_URL", "ATOMS_RPS", "ATOMS_API", "TEST_CALLS_PER_HOUR",
 			"REDIS_URL", "APPROVALS_REQUIRED", "ALLOW_SELF_APPROVAL", "APPROVAL_TTL", "POLL_INTERVAL", "SECURITY_CHECK_TIMEOUT", "LOG_LEVEL"}},
 		{"more approvals than approvers", with(minimal(), "APPROVERS", "U1,U2", "APPROVALS_REQUIRED", "3"), []string{"APPROVALS_REQUIRED"}},
 		{"negative rate", with(minimal(), "ATOMS_RPS", "-5"), []string{"ATOMS_RPS"}},
@@ -106,8 +106,8 @@ func TestConfigValid(t *testing.T) {
 		{"everything set", with(minimal(), "LISTEN_ADDR", "127.0.0.1:8080", "SLACK_API_URL", "http://slack.local/api/",
 			"ATOMS_BASE_URL", "http://atoms.local/atoms/v1", "ATOMS_RPS", "2.5", "REDIS_URL", "rediss://:pw@redis.internal:6380/2",
 			"APPROVALS_REQUIRED", "2", "APPROVERS", " U1, U2 ,,U3 ", "ALLOW_SELF_APPROVAL", "true", "APPROVAL_TTL", "2h",
-			"POLL_INTERVAL", "500ms", "SECURITY_CHECK_TIMEOUT", "15m", "LOG_LEVEL", "debug", "ATOMS_API", " V2 "), func(c *Config) {
-			c.AtomsAPI = "v2"
+			"POLL_INTERVAL", "500ms", "SECURITY_CHECK_TIMEOUT", "15m", "LOG_LEVEL", "debug", "ATOMS_API", " V2 ", "TEST_CALLS_PER_HOUR", "12"), func(c *Config) {
+			c.AtomsAPI, c.TestCallsPerHour = "v2", 12
 			c.ListenAddr, c.SlackAPIURL, c.AtomsBaseURL, c.AtomsRPS = "127.0.0.1:8080", "http://slack.local/api/", "http://atoms.local/atoms/v1", 2.5
 			c.RedisURL, c.ApprovalsRequired, c.Approvers, c.AllowSelfApproval = "rediss://:pw@redis.internal:6380/2", 2, []string{"U1", "U2", "U3"}, true
 			c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout, c.LogLevel = 2*time.Hour, 500*time.Millisecond, 15*time.Minute, slog.LevelDebug
@@ -123,7 +123,7 @@ func TestConfigValid(t *testing.T) {
 			want := Config{
 				ListenAddr: ":3000", SigningSecret: testSigningSecret, BotToken: testBotToken, SlackAPIURL: "https://slack.com/api/",
 				APIKey: testAPIKey, AtomsBaseURL: "https://api.smallest.ai/atoms/v1", AtomsAPI: "auto", AtomsRPS: 5, ApprovalsRequired: 1,
-				ApprovalTTL: 24 * time.Hour, PollInterval: time.Second, SecurityCheckTimeout: 10 * time.Minute, LogLevel: slog.LevelInfo,
+				ApprovalTTL: 24 * time.Hour, PollInterval: time.Second, SecurityCheckTimeout: 10 * time.Minute, TestCallsPerHour: 5, LogLevel: slog.LevelInfo,
 			}
 			tc.want(&want)
 			if !reflect.DeepEqual(got, want) {

@@ -124,9 +124,17 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 		// The requester and the approver may approve each other's
 		// promotions; the outsider may not.
 		Approvers:   []string{users[0].ID, users[1].ID},
-		ApprovalTTL: 24 * time.Hour, PollInterval: o.PollInterval, SecurityCheckTimeout: 10 * time.Minute,
+		ApprovalTTL: 24 * time.Hour, PollInterval: o.PollInterval, SecurityCheckTimeout: 10 * time.Minute, TestCallsPerHour: 5,
 	}
 	log, _ := newLogger(o.Log, "text", cfg.LogLevel, cfg.Secrets())
+	// No phone rings in the sandbox: the simulator's call shows in the
+	// channel instead, with its conversation id and never the number.
+	sim.SetOnCall(func(c atomsim.Conversation) {
+		text := fmt.Sprintf(":telephone_receiver: *Ring ring* — the sandbox's simulated phone picks up test call `%s` (it plays `%s`).", c.ID, c.VersionID)
+		if _, err := fake.RecordAck(channel.ID, "", text, nil, true); err != nil {
+			log.Warn("show a simulated call", "err", err)
+		}
+	})
 	a, err := newApp(cfg, appOptions{Logger: log, KeyPrefix: o.KeyPrefix})
 	if err != nil {
 		_ = ln.Close()

@@ -95,6 +95,22 @@ func clickInFeed(text string) chromedp.Action[chromedp.Void] {
 	})()`, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0))
 }
 
+// clickInApproval clicks the button with exactly this text in the approval
+// request (the channel message that has an Approve button), not in another
+// message: alice's diff of the draft offers Call me too, and it may still
+// be on the page for a moment after switching users.
+func clickInApproval(text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(() => {
+		for (const m of document.querySelectorAll('#feed .msg:not(.ephemeral)')) {
+			const bs = [...m.querySelectorAll('button')];
+			if (!bs.some(b => b.innerText.trim() === "Approve")) continue;
+			const b = bs.find(b => b.innerText.trim() === `+jsString(text)+`);
+			if (b) { b.click(); return true; }
+		}
+		return false;
+	})()`, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0))
+}
+
 // buttonShown is a JavaScript condition: the channel shows a button with
 // exactly this text.
 func buttonShown(text string) string {
@@ -198,8 +214,26 @@ func sbStory(t *testing.T, browser, model string) {
 	d.step("promote", chromedp.SendKeys(chromedp.ID("message-box"), `/atoms promote support-concierge "Refund policy update" Refund policy, friendlier greeting`+kb.Enter),
 		until(buttonShown("Approve")))
 
+	// Bob listens before approving: Call me asks for his number (an invalid
+	// one gets an error under the field), then the sandbox's phone rings in
+	// the channel and bob alone sees the number, masked.
+	d.actAs("UBOB")
+	phone := `.modal .bk-input[data-block-id="phone"] .bk-control`
+	d.step("bob clicks Call me on the request", clickInApproval("Call me"), chromedp.WaitVisible(chromedp.CSS(phone)))
+	d.step("submit an invalid number",
+		chromedp.SetValue(chromedp.CSS(phone), "555-0100"),
+		chromedp.Click(chromedp.CSS(".modal-submit")),
+		until(`document.querySelector('.modal .bk-input[data-block-id="phone"] .field-error').textContent.includes('international form')`))
+	d.step("submit bob's number; the phone rings",
+		chromedp.SetValue(chromedp.CSS(phone), sbPhone),
+		chromedp.Click(chromedp.CSS(".modal-submit")),
+		chromedp.WaitNotPresent(chromedp.CSS(".modal")),
+		feedHas("Ring ring"), feedHas("+1 ••• ••• 4567"), feedHas("test-called"))
+	d.step("the number shows nowhere in full", until(`!document.querySelector('#feed').innerText.includes('5551234567')`))
+
 	// The outsider may not approve; what the bot tells her is hers alone.
 	d.actAs("UOLIVIA")
+	d.step("olivia does not see bob's number", until(`!document.querySelector('#feed').innerText.includes('••• 4567')`))
 	d.step("outsider clicks Approve", clickInFeed("Approve"), feedHas("not on the list of approvers"))
 	d.actAs("UBOB")
 	d.step("bob does not see olivia's refusal", until(`!document.querySelector('#feed').innerText.includes('not on the list of approvers')`))
@@ -219,6 +253,7 @@ func sbStory(t *testing.T, browser, model string) {
 	if n := st.CountText("is live"); n != 1 {
 		t.Errorf("%d posts say 'is live', want 1", n)
 	}
+	sbCheckTestCall(t, st)
 	approval := sbApprovalMessage(t, st)
 	// Posted while the check was still running (the branch model says
 	// "queued", v1 "pending"), then edited in place.
@@ -240,6 +275,38 @@ func sbStory(t *testing.T, browser, model string) {
 	defer d.mu.Unlock()
 	if len(d.problems) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(d.problems, "\n"))
+	}
+}
+
+// sbPhone is bob's number in the browser story.
+const sbPhone = "+15551234567"
+
+// sbCheckTestCall checks what Slack holds of bob's test call: one "Ring
+// ring" in the channel naming the call, the number masked in bob's
+// ephemeral only, and in full nowhere.
+func sbCheckTestCall(t *testing.T, st slackfake.State) {
+	t.Helper()
+	rings, masked := 0, 0
+	for _, m := range st.Messages {
+		all := m.Text + string(m.Blocks)
+		for _, v := range m.History {
+			all += v.Text + string(v.Blocks)
+		}
+		if strings.Contains(all, strings.TrimPrefix(sbPhone, "+")) {
+			t.Errorf("a message shows bob's number in full: %s", m.Text)
+		}
+		if strings.Contains(m.Text, "Ring ring") && strings.Contains(m.Text, "CALL-") && !m.Ephemeral {
+			rings++
+		}
+		if strings.Contains(all, "+1 ••• ••• 4567") {
+			masked++
+			if m.User != "UBOB" || !m.Ephemeral {
+				t.Errorf("the masked number was shown to %q (ephemeral %v)", m.User, m.Ephemeral)
+			}
+		}
+	}
+	if rings != 1 || masked != 1 {
+		t.Errorf("%d Ring ring message(s), %d masked number(s); want 1 and 1", rings, masked)
 	}
 }
 

@@ -39,6 +39,8 @@ type Client interface {
 	GetRevision(ctx context.Context, agentID, branchID, revisionID string) (*atoms.RevisionDetail, error)
 	RestoreRevision(ctx context.Context, agentID, branchID, revisionID string) (*atoms.PublishResult, error)
 	DiffRefs(ctx context.Context, agentID, a, b string) (*atoms.Diff, error)
+	BranchTestCall(ctx context.Context, agentID, branchID string, req atoms.TestCallRequest) (*atoms.TestCallResult, error)
+	StartOutboundCall(ctx context.Context, req atoms.OutboundCallRequest) (string, error)
 }
 
 // Adapter is the platform on the branch model.

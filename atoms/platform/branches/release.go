@@ -141,8 +141,12 @@ func (a *Adapter) committed(_ context.Context, r platform.Release, tok token, re
 	if tok.Draft != "" && rev.SourceDraftID != "" && rev.SourceDraftID != tok.Draft {
 		return r, &platform.MovedError{What: "another publish landed on the branch before this one; its head is not what the approvers are shown"}
 	}
+	if r.VersionID != rev.ID || r.Ref == "" {
+		// Named once, when the revision is first known: the name users saw
+		// stays the release's name.
+		r.Ref = (tree{}).ref("", tok.StageName, rev.RevisionNumber)
+	}
 	r.VersionID, r.Number, r.Label = rev.ID, rev.RevisionNumber, firstNonEmpty(r.Label, rev.Label)
-	r.Ref = (tree{}).ref("", tok.StageName, rev.RevisionNumber)
 	r.Check = revisionCheck(rev)
 	if !rev.PublishedAt.IsZero() {
 		r.PublishedAt = rev.PublishedAt
@@ -193,7 +197,9 @@ func (a *Adapter) Refresh(ctx context.Context, r platform.Release) (platform.Rel
 	c := wire.Check(l.SecurityCheck)
 	switch {
 	case tok.Draft != "" && l.DraftID != "" && l.DraftID != tok.Draft:
-		return r, platform.Errorf(platform.ErrRefused, "the draft being published was discarded and replaced on the branch; nothing was committed")
+		// Another draft is open: ours was committed (and someone started
+		// the next one) or discarded. The branch head tells which.
+		return a.draftReplaced(ctx, r, tok)
 	case l.PendingPublish != nil && l.PendingPublish.State == atoms.PendingActive:
 		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
 	case c.Outcome() == platform.CheckFailed:
@@ -234,6 +240,24 @@ func (a *Adapter) draftGone(ctx context.Context, r platform.Release, tok token) 
 		return r, platform.Errorf(platform.ErrNotFound, fmt.Sprintf("the draft on branch “%s” was discarded during its security check; nothing was committed", s.Branch.Name))
 	}
 	return r, nil
+}
+
+// draftReplaced handles a new draft where the release's draft was: the
+// release's revision is the head when the head moved, else nothing was
+// committed.
+func (a *Adapter) draftReplaced(ctx context.Context, r platform.Release, tok token) (platform.Release, error) {
+	s, err := a.c.GetBranch(ctx, r.AgentID, tok.Stage)
+	if err != nil {
+		return r, read(err)
+	}
+	if h := s.Branch.HeadRevisionID; h != "" && h != tok.Prior {
+		d, err := a.c.GetRevision(ctx, r.AgentID, tok.Stage, h)
+		if err != nil {
+			return r, read(err)
+		}
+		return a.committed(ctx, r, tok, d.Revision)
+	}
+	return r, platform.Errorf(platform.ErrRefused, "the draft being published was discarded and replaced on the branch; nothing was committed")
 }
 
 // DiffRelease compares the release with the live version it was requested

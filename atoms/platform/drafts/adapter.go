@@ -30,6 +30,9 @@ type Client interface {
 	GetVersion(ctx context.Context, agentID, versionID string) (*atoms.VersionDetail, error)
 	DiffVersions(ctx context.Context, agentID, versionA, versionB string) (*atoms.Diff, error)
 	ActivateVersion(ctx context.Context, agentID, versionID string) (*atoms.Version, error)
+	DraftTestCall(ctx context.Context, agentID, draftID string, req atoms.TestCallRequest) (*atoms.TestCallResult, error)
+	VersionTestCall(ctx context.Context, agentID, versionID string, req atoms.TestCallRequest) (*atoms.TestCallResult, error)
+	StartOutboundCall(ctx context.Context, req atoms.OutboundCallRequest) (string, error)
 }
 
 // Adapter is the platform on the v1 API.

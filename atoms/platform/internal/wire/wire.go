@@ -143,3 +143,12 @@ func translate(err error, write bool) error {
 	}
 	return e
 }
+
+// CheckFailed refuses a test call of a version whose security check failed.
+func CheckFailed(name string, c platform.Check) error {
+	msg := name + " failed its security check"
+	if c.Reason != "" {
+		msg += " (" + c.Reason + ")"
+	}
+	return platform.Errorf(platform.ErrRefused, msg+"; it cannot be called")
+}
