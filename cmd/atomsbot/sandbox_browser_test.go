@@ -265,7 +265,7 @@ func sbStory(t *testing.T, browser, model string) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	path := sbScreenshotPath(t)
+	path := sbScreenshotPath(t, model)
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -362,23 +362,32 @@ func sbProfileDir(t *testing.T) string {
 	return dir
 }
 
-// sbScreenshotPath is $SANDBOX_SCREENSHOT, else testdata/screenshots/ at
-// the repository's root (git-ignored, so it survives the run for a look), else
-// the test's temp dir.
-func sbScreenshotPath(t *testing.T) string {
+// sbScreenshotPath is where the channel's screenshot of a model's story
+// goes: $SANDBOX_SCREENSHOT (with "-v1" before the extension for the v1
+// story), else testdata/screenshots/ at the repository's root (git-ignored,
+// so it survives the run for a look), else the test's temp dir.
+func sbScreenshotPath(t *testing.T, model string) string {
+	name := "sandbox-channel.png"
+	if model != "" {
+		name = "sandbox-channel-" + model + ".png"
+	}
 	if p := os.Getenv("SANDBOX_SCREENSHOT"); p != "" {
+		if model != "" {
+			ext := filepath.Ext(p)
+			return strings.TrimSuffix(p, ext) + "-" + model + ext
+		}
 		return p
 	}
 	root := filepath.Join("..", "..")
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 		dir := filepath.Join(root, "testdata", "screenshots")
 		if err := os.MkdirAll(dir, 0o755); err == nil {
-			if abs, err := filepath.Abs(filepath.Join(dir, "sandbox-channel.png")); err == nil {
+			if abs, err := filepath.Abs(filepath.Join(dir, name)); err == nil {
 				return abs
 			}
 		}
 	}
-	return filepath.Join(t.TempDir(), "sandbox-channel.png")
+	return filepath.Join(t.TempDir(), name)
 }
 
 // sbScreenshot captures the whole channel: the viewport is made as tall as
