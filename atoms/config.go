@@ -21,7 +21,7 @@ type ConfigPatch struct {
 	Synthesizer             *Synthesizer             `json:"synthesizer,omitzero"`
 	Language                *Language                `json:"language,omitzero"`
 	PostCallAnalyticsConfig *PostCallAnalyticsConfig `json:"postCallAnalyticsConfig,omitzero"`
-	// Extra carries any other config field (§4 of the API notes) as raw JSON.
+	// Extra carries any other config field of the agent config as raw JSON.
 	Extra Extra `json:"-"`
 }
 

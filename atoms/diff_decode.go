@@ -18,7 +18,7 @@ type specSection struct {
 	Changed *bool           `json:"changed"`
 }
 
-// UnmarshalJSON decodes both documented diff shapes (API notes §6 #3): the
+// UnmarshalJSON decodes both documented diff shapes (the live API and the spec disagree): the
 // live {unchangedSections, diffs:[{section, changes}]} as is, and the spec's
 // {sections:{name:{before, after, changed}}, hasChanges} flattened into
 // leaf changes, sections in name order. Marshalling gives the live shape.

@@ -135,7 +135,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrNotFound:
 		return e.notFound()
 	case ErrSecurityCheckPending:
-		// The exact answer is undocumented (API notes §6 #11): match loosely,
+		// The exact answer is undocumented (no status or text is recorded): match loosely,
 		// but a check that failed is not "pending".
 		return e.Status >= 400 && e.Status < 500 && e.mentions("security check") &&
 			!e.mentions("fail") && !e.mentions("error")

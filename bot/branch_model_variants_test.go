@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The reference leaves some behaviours of the branch model open (§9): reads
+// The reference leaves some behaviours of the branch model open: reads
 // that lag a commit or a make-live by a few seconds, whether a fresh fork
 // has a head of its own, whether a scanning publish shows in the revision
 // list, the diff's shape. The story must be the same under each.

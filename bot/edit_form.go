@@ -36,7 +36,7 @@ const (
 	maxOptionValue = 150
 )
 
-// Models the API accepts for slmModel (API notes §4).
+// Models the API accepts for slmModel.
 var models = []string{"electron", "electron-kogta", "electron-kogta-v2", "gpt-4o", "gpt-4.1", "gpt-5.2", "gpt-realtime", "gpt-realtime-mini"}
 
 // editField is one input of the edit modal; name is the config field and the block id.

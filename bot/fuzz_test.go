@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// interactionSeeds are realistic payloads (the shapes of the Slack notes §2.2)
+// interactionSeeds are realistic payloads (the shapes Slack sends)
 // and near misses; the checked-in corpus under testdata/fuzz holds more.
 func interactionSeeds() []string {
 	form := func(payload string) string { return url.Values{"payload": {payload}}.Encode() }

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Slack's published example (slack-platform notes §1): secret, timestamp,
+// Slack's published signing example: secret, timestamp,
 // body and the signature Slack computed for them.
 const (
 	vectorSecret = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -30,7 +30,7 @@
 //     other arrays are walked element by element;
 //   - `language` without `switching` is refused on config PATCH as well as on
 //     create, and null anywhere in a config body is a zod-style 400;
-//   - config fields map to sections as the API notes infer; see sectionOf;
+//   - config fields map to sections by a plausible mapping (the API does not document it); see sectionOf;
 //   - a draft's record (GET /drafts/{draftId} latest, the PATCH answer) never
 //     carries config values: read them with GET /agent/{id}?draftId=;
 //   - *By fields (publishedBy, activatedBy, editorId) carry the caller's

@@ -14,7 +14,7 @@ func sectionNames() []string {
 }
 
 // sectionOf maps a top-level config field to its section. The mapping is not
-// documented; this is the one the API notes infer. singlePromptConfig
+// documented; this one groups fields by what they configure. singlePromptConfig
 // spans two sections and is handled by the callers.
 func sectionOf(field string) (string, bool) {
 	switch field {

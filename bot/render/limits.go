@@ -8,7 +8,7 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Slack's limits (slack-platform notes §3.6), in runes. slack-go enforces
+// Slack's Block Kit limits, in runes. slack-go enforces
 // none of them; Slack answers violations with invalid_blocks.
 const (
 	MaxBlocks          = 50    // blocks per message

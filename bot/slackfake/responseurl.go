@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// response_url limits (reference: slack-platform.md §3.3).
+// response_url limits: five uses within 30 minutes.
 const (
 	responseURLUses     = 5
 	responseURLLifetime = 30 * time.Minute

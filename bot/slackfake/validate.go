@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Block Kit limits Slack enforces (reference: slack-platform.md §3.6). Slack
+// Block Kit limits Slack enforces. Slack
 // counts characters, not bytes.
 const (
 	maxMessageBlocks   = 50

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Trigger and modal-stack rules (reference: slack-platform.md §3.2).
+// Trigger and modal-stack rules: a trigger id is valid for 3 s and once; a modal stack holds three views.
 const (
 	triggerLifetime = 3 * time.Second
 	maxViewStack    = 3
