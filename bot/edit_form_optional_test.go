@@ -11,7 +11,7 @@ import (
 // has no value for cannot be required: Slack would refuse to submit the
 // form until the user invents one, so editing the prompt of an agent
 // without a voice id or model would change those too.
-func TestReviewEditFormRequiresNoValueTheDraftLacks(t *testing.T) {
+func TestEditFormRequiresNoValueTheDraftLacks(t *testing.T) {
 	tests := []struct {
 		name     string
 		values   map[string]string

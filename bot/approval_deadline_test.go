@@ -13,7 +13,7 @@ import (
 // not be thrown away because the poller looked a moment after the deadline,
 // and one that arrives after the deadline must not be answered "Activating
 // now" and then expire.
-func TestReviewConcApprovalAtTheDeadline(t *testing.T) {
+func TestApprovalAtTheDeadline(t *testing.T) {
 	const ttl = time.Hour
 	cases := []struct {
 		name      string
@@ -62,7 +62,7 @@ func TestReviewConcApprovalAtTheDeadline(t *testing.T) {
 // An approved promotion whose check is still running at the deadline waits
 // for the check at the check's pace: it is neither expired nor made due on
 // every poll.
-func TestReviewConcApprovedPromotionWaitsPastTheDeadline(t *testing.T) {
+func TestApprovedPromotionWaitsPastTheDeadline(t *testing.T) {
 	const ttl = 5 * time.Minute // shorter than the check timeout (10m)
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b, func(c *harnessConfig) { c.policy.TTL = ttl })

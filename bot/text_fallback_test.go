@@ -9,7 +9,7 @@ import (
 // Every message has a plain-text fallback: where blocks are not shown
 // (notifications, clients without Block Kit, a reader of the text field),
 // the text must carry what the answer says, not only its title.
-func TestReviewTextFallbackCarriesTheAnswer(t *testing.T) {
+func TestTextFallbackCarriesTheAnswer(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)

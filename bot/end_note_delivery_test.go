@@ -13,7 +13,7 @@ import (
 // and the approval message loses its buttons. If Slack refuses those posts at
 // that moment, they are made later — once — instead of being dropped, which
 // left the requester never told and the buttons on a dead promotion.
-func TestReviewConcEndNoteSurvivesSlackFailure(t *testing.T) {
+func TestEndNoteSurvivesSlackFailure(t *testing.T) {
 	cases := []struct {
 		name   string
 		method string
@@ -57,7 +57,7 @@ func TestReviewConcEndNoteSurvivesSlackFailure(t *testing.T) {
 
 // A replica that dies right after ending a promotion (the state is written,
 // nothing posted yet) leaves the notes to whoever takes the item over.
-func TestReviewConcEndNoteAfterCrash(t *testing.T) {
+func TestEndNoteAfterCrash(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		_, ts := h.promote(h.bot, alice)

@@ -13,7 +13,7 @@ import (
 // Slack's documented example body has a fixed trigger_id, and test harnesses
 // copy it — must still get every command answered: each is a new request,
 // not a replay to drop in silence.
-func TestReviewCommandsWithReusedTriggerIDAllRun(t *testing.T) {
+func TestCommandsWithReusedTriggerIDAllRun(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		const trigger = "1234567890123.1234567890123.0123456789abcdef0123456789abcdef"
@@ -57,7 +57,7 @@ func TestReviewCommandsWithReusedTriggerIDAllRun(t *testing.T) {
 // view ids and hashes across forms, is still a submission of that form: it
 // is saved and answered with an empty 200, and one form's save never
 // swallows another's.
-func TestReviewEditSubmissionWithoutViewID(t *testing.T) {
+func TestEditSubmissionWithoutViewID(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)

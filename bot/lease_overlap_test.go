@@ -43,7 +43,7 @@ func (h *harness) checkPassedNotes(ts string) int {
 // the items ahead are slow (Atoms answering slowly, Retry-After), an item can
 // wait in the local queue until its lease has lapsed and another replica has
 // claimed it; starting it then runs one step twice at the same time.
-func TestReviewConcLapsedClaimIsNotStarted(t *testing.T) {
+func TestLapsedClaimIsNotStarted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		_, ts := h.promote(h.bot, alice)
@@ -89,7 +89,7 @@ func TestReviewConcLapsedClaimIsNotStarted(t *testing.T) {
 // whose clock runs ahead by more than the lease — or one that was paused past
 // its lease — sees a lease in force as lapsed and takes the item over while
 // its holder is still at work. The "is live" post must still happen once.
-func TestReviewConcSkewedReplicaAnnouncesOnce(t *testing.T) {
+func TestSkewedReplicaAnnouncesOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a, ts := h.promote(h.bot, alice)
@@ -119,7 +119,7 @@ func TestReviewConcSkewedReplicaAnnouncesOnce(t *testing.T) {
 // creator's publish consumed it) and ends the promotion as failed although
 // the version exists — or, on an API that does not consume drafts
 // atomically, publishes twice.
-func TestReviewConcSkewedReplicaDoesNotPublishConcurrently(t *testing.T) {
+func TestSkewedReplicaDoesNotPublishConcurrently(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)

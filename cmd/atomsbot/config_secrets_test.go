@@ -12,7 +12,7 @@ import (
 // A password in SLACK_API_URL or ATOMS_BASE_URL (a proxy's basic auth) is a
 // secret like REDIS_URL's: the startup line and any %v of the config must
 // not print it, and the log redactor must know it.
-func TestReviewConfigURLPasswordsAreSecrets(t *testing.T) {
+func TestConfigURLPasswordsAreSecrets(t *testing.T) {
 	tests := []struct {
 		name, password string
 		cfg            Config

@@ -8,7 +8,7 @@ import (
 // A Slack failure when a watch announces an activation made elsewhere must
 // not lose the announcement: the claim on the activation and the "seen"
 // version were recorded before the post, so nothing ever retried it.
-func TestReviewConcWatchAnnouncementSurvivesSlackFailure(t *testing.T) {
+func TestWatchAnnouncementSurvivesSlackFailure(t *testing.T) {
 	cases := []struct {
 		name  string
 		fails int // chat.postMessage calls refused in a row
@@ -45,7 +45,7 @@ func TestReviewConcWatchAnnouncementSurvivesSlackFailure(t *testing.T) {
 // clock is ahead by more than the lease) announce an activation made
 // elsewhere once: the claim on the activation is held by "the watch", the
 // same owner in every replica, so it alone does not keep them apart.
-func TestReviewConcSkewedWatchAnnouncesOnce(t *testing.T) {
+func TestSkewedWatchAnnouncesOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)

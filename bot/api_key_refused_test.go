@@ -8,7 +8,7 @@ import (
 // When Atoms refuses atomsbot's API key, the person who typed the command
 // is told what to fix (the key, by its variable name) and gets the request
 // id for a support ticket — never the key itself.
-func TestReviewRefusedAPIKeyIsExplained(t *testing.T) {
+func TestRefusedAPIKeyIsExplained(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b, func(c *harnessConfig) { c.sim.APIKey = "a-different-key" })
 		for _, text := range []string{"agents", "status " + demoAgent} {

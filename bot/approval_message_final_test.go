@@ -33,7 +33,7 @@ func (h *harness) clickBody(user, ts, actionID, value string) string {
 // When the handler's update reaches Slack after the poller's "live" update,
 // the message is left showing the Approve and Reject buttons of a promotion
 // that is already live.
-func TestReviewConcApprovalMessageEndsInFinalState(t *testing.T) {
+func TestApprovalMessageEndsInFinalState(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		_, ts := h.promote(h.bot, alice)
@@ -76,7 +76,7 @@ func TestReviewConcApprovalMessageEndsInFinalState(t *testing.T) {
 // An approval that completes a promotion whose check already passed
 // activates at once — also when Slack is slow to take the approval's thread
 // note and message update: the promotion is made due before those posts.
-func TestReviewConcApprovalActivatesWhileSlackIsSlow(t *testing.T) {
+func TestApprovalActivatesWhileSlackIsSlow(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a, ts := h.promote(h.bot, alice)
