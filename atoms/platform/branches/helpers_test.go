@@ -2,28 +2,25 @@ package branches
 
 import (
 	"context"
-	"errors"
-	"math"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
-	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/internal/adaptertest"
 )
 
 // testKey is the API key of the test client; no error may show it.
 const testKey = "sk_test_branches_adapter_SECRET"
 
 // checkDelay is the simulator's scan duration in these tests.
-const checkDelay = 6 * time.Second
+const checkDelay = adaptertest.CheckDelay
 
 // env is an adapter on a client on a branch-model simulator whose time is
 // a clock the test moves.
 type env struct {
 	t     *testing.T
+	w     *adaptertest.World
 	sim   *atomsim.Simulator
 	clock *atomsim.Clock
 	c     *atoms.Client
@@ -32,24 +29,10 @@ type env struct {
 
 func newEnv(t *testing.T, opts atomsim.Options) *env {
 	t.Helper()
-	clock := atomsim.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	opts.APIKey, opts.Now, opts.CheckDelay = testKey, clock.Now, checkDelay
 	opts.BranchModel = true
-	if opts.Seed == 0 {
-		opts.Seed = 5
-	}
-	opts.Sleep = func(context.Context, time.Duration) {}
-	sim := atomsim.New(opts)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	c, err := atoms.New(atoms.Options{
-		BaseURL: srv.URL + "/atoms/v1", APIKey: testKey, RPS: math.Inf(1), MaxRetries: 8,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, sim: sim, clock: clock, c: c, a: New(c, clock.Now)}
+	w := adaptertest.NewWorld(t, opts, testKey, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	c := w.Client(t, testKey, 8)
+	return &env{t: t, w: w, sim: w.Sim, clock: w.Clock, c: c, a: New(c, w.Clock.Now)}
 }
 
 var ctx = context.Background()
@@ -191,26 +174,12 @@ func toolNames(cfg map[string]any) []string {
 func (e *env) count(method, pattern string) int { return e.sim.CountCalls(method, pattern) }
 
 // writes lists the calls that change something, as "METHOD path".
-func (e *env) writes() []string {
-	var out []string
-	for _, c := range e.sim.Calls() {
-		if c.Method != "GET" {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
-}
+func (e *env) writes() []string { return e.w.Writes() }
 
 // isKind fails unless err is a *platform.Error of kind without the API key.
 func isKind(t *testing.T, err, kind error) {
 	t.Helper()
-	var pe *platform.Error
-	if !errors.Is(err, kind) || !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *platform.Error of kind %v", err, err, kind)
-	}
-	if strings.Contains(err.Error(), testKey) || strings.Contains(platform.Explain(err), testKey) {
-		t.Fatalf("the API key is in %q", err)
-	}
+	adaptertest.IsKind(t, err, kind, testKey)
 }
 
 func ptr[T any](v T) *T { return &v }

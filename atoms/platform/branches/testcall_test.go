@@ -8,20 +8,13 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/internal/adaptertest"
 )
 
 const phone = "+15551234567"
 
 // callPosts are the requests that place a call.
-func (e *env) callPosts() []atomsim.Call {
-	var out []atomsim.Call
-	for _, c := range e.sim.Calls() {
-		if c.Method == "POST" && (strings.HasSuffix(c.Path, "/test-call") || c.Path == "/conversation/outbound") {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (e *env) callPosts() []atomsim.Call { return e.w.CallPosts() }
 
 func bodyOf(t *testing.T, c atomsim.Call) map[string]any {
 	t.Helper()
@@ -287,43 +280,11 @@ func TestTestCallReleaseAfterCommit(t *testing.T) {
 func TestTestCallUnclearNotRetried(t *testing.T) {
 	e := newEnv(t, atomsim.Options{})
 	w := e.callWorld()
-	targets := []struct {
-		name string
-		req  platform.CallRequest
-	}{
-		{"live", platform.CallRequest{AgentID: w.id, Phone: phone}},
-		{"draft", platform.CallRequest{AgentID: w.id, DraftID: w.feature, Phone: phone}},
-		{"revision", platform.CallRequest{AgentID: w.id, VersionID: w.featRev, Phone: phone}},
-	}
-	faults := []struct {
-		name   string
-		f      atomsim.Faults
-		placed int
-	}{
-		{"answer lost after the call", atomsim.Faults{AfterEffectRate: 1, Methods: []string{"POST"}}, 1},
-		{"answer lost before the call", atomsim.Faults{ErrorRate: 1, Methods: []string{"POST"}}, 0},
-	}
-	for _, tg := range targets {
-		for _, f := range faults {
-			t.Run(tg.name+"/"+f.name, func(t *testing.T) {
-				convs := len(e.sim.Conversations())
-				e.sim.ResetCalls()
-				e.sim.SetFaults(f.f)
-				_, err := e.a.TestCall(ctx, tg.req)
-				e.sim.SetFaults(atomsim.Faults{})
-				isKind(t, err, platform.ErrUnclear)
-				if !platform.Ambiguous(err) {
-					t.Errorf("%v is not ambiguous", err)
-				}
-				if n := len(e.callPosts()); n != 1 {
-					t.Errorf("%d call requests, want 1 (never repeated)", n)
-				}
-				if n := len(e.sim.Conversations()) - convs; n != f.placed {
-					t.Errorf("%d calls placed, want %d", n, f.placed)
-				}
-			})
-		}
-	}
+	adaptertest.UnclearCallsNeverRepeat(t, e.w, e.a, []adaptertest.Target{
+		{Name: "live", Req: platform.CallRequest{AgentID: w.id, Phone: phone}},
+		{Name: "draft", Req: platform.CallRequest{AgentID: w.id, DraftID: w.feature, Phone: phone}},
+		{Name: "revision", Req: platform.CallRequest{AgentID: w.id, VersionID: w.featRev, Phone: phone}},
+	})
 }
 
 // TestTestCallArchivedAgent: Atoms places no call for an archived agent,

@@ -2,22 +2,18 @@ package drafts
 
 import (
 	"context"
-	"errors"
-	"math"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
-	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/internal/adaptertest"
 )
 
 // testKey is the API key of the test client; no error may show it.
 const testKey = "sk_test_drafts_adapter_SECRET"
 
-const checkDelay = 6 * time.Second
+const checkDelay = adaptertest.CheckDelay
 
 var ctx = context.Background()
 
@@ -25,41 +21,26 @@ var ctx = context.Background()
 // clock the test moves.
 type env struct {
 	t     *testing.T
+	w     *adaptertest.World
 	sim   *atomsim.Simulator
 	clock *atomsim.Clock
 	c     *atoms.Client
 	a     *Adapter
-	url   string
 }
 
 func newEnv(t *testing.T, opts atomsim.Options) *env {
 	t.Helper()
-	clock := atomsim.NewClock(time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
-	opts.APIKey, opts.Now, opts.CheckDelay = testKey, clock.Now, checkDelay
 	if opts.Seed == 0 {
 		opts.Seed = 9
 	}
-	opts.Sleep = func(context.Context, time.Duration) {}
-	sim := atomsim.New(opts)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, sim: sim, clock: clock, url: srv.URL + "/atoms/v1"}
+	w := adaptertest.NewWorld(t, opts, testKey, time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
+	e := &env{t: t, w: w, sim: w.Sim, clock: w.Clock}
 	e.c = e.client(testKey)
 	e.a = New(e.c)
 	return e
 }
 
-func (e *env) client(key string) *atoms.Client {
-	e.t.Helper()
-	c, err := atoms.New(atoms.Options{
-		BaseURL: e.url, APIKey: key, RPS: math.Inf(1), MaxRetries: 3,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
-}
+func (e *env) client(key string) *atoms.Client { return e.w.Client(e.t, key, 3) }
 
 var (
 	toolEnd    = atoms.Tool{Type: "end_call", Name: "end_call", Description: "End the call."}
@@ -117,26 +98,12 @@ func (e *env) agentInfo(id string) atomsim.AgentInfo {
 	return ag
 }
 
-func (e *env) writes() []string {
-	var out []string
-	for _, c := range e.sim.Calls() {
-		if c.Method != "GET" {
-			out = append(out, c.Method+" "+c.Path)
-		}
-	}
-	return out
-}
+func (e *env) writes() []string { return e.w.Writes() }
 
 // isKind fails unless err is a *platform.Error of kind without the API key.
 func isKind(t *testing.T, err, kind error) {
 	t.Helper()
-	var pe *platform.Error
-	if !errors.Is(err, kind) || !errors.As(err, &pe) {
-		t.Fatalf("err = %v (%T), want a *platform.Error of kind %v", err, err, kind)
-	}
-	if strings.Contains(err.Error(), testKey) || strings.Contains(platform.Explain(err), testKey) {
-		t.Fatalf("the API key is in %q", err)
-	}
+	adaptertest.IsKind(t, err, kind, testKey)
 }
 
 func ptr[T any](v T) *T { return &v }

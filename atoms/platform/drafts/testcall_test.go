@@ -7,20 +7,13 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/atoms/platform/internal/adaptertest"
 )
 
 const phone = "+15551234567"
 
 // callPosts are the requests that place a call, as "POST path".
-func (e *env) callPosts() []atomsim.Call {
-	var out []atomsim.Call
-	for _, c := range e.sim.Calls() {
-		if c.Method == "POST" && (strings.HasSuffix(c.Path, "/test-call") || c.Path == "/conversation/outbound") {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (e *env) callPosts() []atomsim.Call { return e.w.CallPosts() }
 
 func bodyOf(t *testing.T, c atomsim.Call) map[string]any {
 	t.Helper()
@@ -172,43 +165,11 @@ func TestTestCallUnclearNotRetried(t *testing.T) {
 	id, v1 := e.agent("unclear")
 	d := e.draft(id, v1, "Draft greeting")
 	v2 := e.published(id, v1, "Second")
-	targets := []struct {
-		name string
-		req  platform.CallRequest
-	}{
-		{"live", platform.CallRequest{AgentID: id, Phone: phone}},
-		{"draft", platform.CallRequest{AgentID: id, DraftID: d, Phone: phone}},
-		{"version", platform.CallRequest{AgentID: id, VersionID: v2, Phone: phone}},
-	}
-	faults := []struct {
-		name   string
-		f      atomsim.Faults
-		placed int
-	}{
-		{"answer lost after the call", atomsim.Faults{AfterEffectRate: 1, Methods: []string{"POST"}}, 1},
-		{"answer lost before the call", atomsim.Faults{ErrorRate: 1, Methods: []string{"POST"}}, 0},
-	}
-	for _, tg := range targets {
-		for _, f := range faults {
-			t.Run(tg.name+"/"+f.name, func(t *testing.T) {
-				convs := len(e.sim.Conversations())
-				e.sim.ResetCalls()
-				e.sim.SetFaults(f.f)
-				_, err := e.a.TestCall(ctx, tg.req)
-				e.sim.SetFaults(atomsim.Faults{})
-				isKind(t, err, platform.ErrUnclear)
-				if !platform.Ambiguous(err) {
-					t.Errorf("%v is not ambiguous", err)
-				}
-				if n := len(e.callPosts()); n != 1 {
-					t.Errorf("%d call requests, want 1 (never repeated)", n)
-				}
-				if n := len(e.sim.Conversations()) - convs; n != f.placed {
-					t.Errorf("%d calls placed, want %d", n, f.placed)
-				}
-			})
-		}
-	}
+	adaptertest.UnclearCallsNeverRepeat(t, e.w, e.a, []adaptertest.Target{
+		{Name: "live", Req: platform.CallRequest{AgentID: id, Phone: phone}},
+		{Name: "draft", Req: platform.CallRequest{AgentID: id, DraftID: d, Phone: phone}},
+		{Name: "version", Req: platform.CallRequest{AgentID: id, VersionID: v2, Phone: phone}},
+	})
 }
 
 // TestTestCallArchivedAgent: Atoms places no call for an archived agent;
