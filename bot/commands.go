@@ -180,7 +180,7 @@ func inFlight(ife *workflow.InFlightError) render.Message {
 	if p.ID == "" {
 		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Escape(ife.AgentName)))
 	}
-	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.Escape(refOf(p)))
+	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.Escape(workflow.VersionName(p)))
 	if p.Label != "" {
 		msg += " “" + render.Escape(p.Label) + "”"
 	}
@@ -285,12 +285,4 @@ func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, erro
 		return reply{}, err
 	}
 	return single(render.Drafts(agent, drafts)), nil
-}
-
-// refOf names a promotion's version as commands know it.
-func refOf(p state.Promotion) string {
-	if p.VersionRef != "" {
-		return p.VersionRef
-	}
-	return render.VersionName(p.VersionNumber)
 }

@@ -134,7 +134,7 @@ func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c comm
 
 // promotionReply tells the requester where their promotion stands.
 func promotionReply(p state.Promotion, done string) render.Message {
-	name := render.Escape(p.AgentName) + " " + render.Escape(refOf(p))
+	name := render.Escape(p.AgentName) + " " + render.Escape(workflow.VersionName(p))
 	switch p.State {
 	case state.Published, state.Activating, state.Live:
 		return render.Note(fmt.Sprintf(":white_check_mark: %s is %s; the approval request is in this channel.", name, done))
@@ -156,7 +156,7 @@ func (h *Handler) cmdCancel(ctx context.Context, sc slack.SlashCommand, c comman
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.Escape(refOf(p))))), nil
+	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.Escape(workflow.VersionName(p))))), nil
 }
 
 func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
@@ -116,7 +117,7 @@ func (h *Handler) reject(ctx context.Context, channel, user, promotionID, versio
 	if p.State == state.Cancelled {
 		verb = "withdrawn"
 	}
-	h.tell(ctx, channel, user, fmt.Sprintf("The promotion of %s %s is %s.", render.Escape(p.AgentName), render.Escape(refOf(p)), verb))
+	h.tell(ctx, channel, user, fmt.Sprintf("The promotion of %s %s is %s.", render.Escape(p.AgentName), render.Escape(workflow.VersionName(p)), verb))
 }
 
 // tell shows a short ephemeral note (mrkdwn) to one user.

@@ -115,7 +115,7 @@ func (h *Handler) callClick(ctx context.Context, ic slack.InteractionCallback, a
 			h.tell(ctx, channel, user, ":warning: That promotion no longer exists; nothing to call.")
 			return
 		}
-		ci.PromotionID, ci.AgentID, ci.Target = p.ID, p.AgentID, p.AgentName+" "+refOf(p)
+		ci.PromotionID, ci.AgentID, ci.Target = p.ID, p.AgentID, p.AgentName+" "+workflow.VersionName(p)
 	case render.CallDraft:
 		ci.AgentID, ci.DraftID, ci.Target = ids[0], ids[1], "the draft"
 	}

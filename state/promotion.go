@@ -87,7 +87,7 @@ type Promotion struct {
 	State         PromotionState
 	CheckStatus   string // security check as last seen
 	CheckReason   string
-	Reason        string // why it ended (failure, rejection, expiry, cancel)
+	Reason        string // why it ended (failure, rejection, expiry, cancel); in flight, what it waits for (a freeze)
 	EndedBy       string // user who rejected/cancelled
 	Announced     bool   // the final news was posted: "is live" (Live) or the end note (terminal states)
 	CreatedAt     time.Time

@@ -124,6 +124,10 @@ func (a *Auto) Live(ctx context.Context, agentID string) (Version, error) {
 	return call(ctx, a, agentID, func(p Platform) (Version, error) { return p.Live(ctx, agentID) })
 }
 
+func (a *Auto) LiveID(ctx context.Context, agentID string) (string, error) {
+	return call(ctx, a, agentID, func(p Platform) (string, error) { return p.LiveID(ctx, agentID) })
+}
+
 func (a *Auto) Versions(ctx context.Context, agentID string, q VersionQuery) (VersionPage, error) {
 	return call(ctx, a, agentID, func(p Platform) (VersionPage, error) { return p.Versions(ctx, agentID, q) })
 }

@@ -33,7 +33,8 @@ func (r *recorder) Agents(context.Context, string) ([]Agent, error) { return nil
 func (r *recorder) Agent(context.Context, string) (Agent, error) {
 	return Agent{Name: r.name}, r.note("Agent")
 }
-func (r *recorder) Live(context.Context, string) (Version, error) { return Version{}, r.note("Live") }
+func (r *recorder) Live(context.Context, string) (Version, error)  { return Version{}, r.note("Live") }
+func (r *recorder) LiveID(context.Context, string) (string, error) { return "", r.note("LiveID") }
 func (r *recorder) Versions(context.Context, string, VersionQuery) (VersionPage, error) {
 	return VersionPage{}, r.note("Versions")
 }

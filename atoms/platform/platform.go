@@ -38,6 +38,9 @@ type Reader interface {
 	Agent(ctx context.Context, agentID string) (Agent, error)
 	// Live is the version serving calls; ErrNotFound when there is none.
 	Live(ctx context.Context, agentID string) (Version, error)
+	// LiveID is only the id of the version serving calls ("" when none),
+	// in one read: what a watch looks at every interval.
+	LiveID(ctx context.Context, agentID string) (string, error)
 	// Versions lists published versions, newest first.
 	Versions(ctx context.Context, agentID string, q VersionQuery) (VersionPage, error)
 	// Version finds one published version.

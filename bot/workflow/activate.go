@@ -133,11 +133,11 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		return e.soon(), err
 	}
 	e.transitioned(np)
-	e.audit(ctx, np, "atomsbot", "live", versionName(np))
+	e.audit(ctx, np, "atomsbot", "live", VersionName(np))
 	if e.metrics != nil && np.Kind == state.KindPromote && !np.PublishedAt.IsZero() && !np.CheckPassedAt.IsZero() {
 		e.metrics.ObserveCheckWait(np.CheckPassedAt.Sub(np.PublishedAt))
 	}
-	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.Escape(versionName(np))))
+	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.Escape(VersionName(np))))
 	return e.finish(ctx, np)
 }
 

@@ -123,7 +123,7 @@ func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
 			continue
 		}
 		m := render.Note(fmt.Sprintf(":rocket: %s %s went live through atomsbot (requested by %s in %s).",
-			render.Escape(p.AgentName), render.Escape(versionName(p)), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
+			render.Escape(p.AgentName), render.Escape(VersionName(p)), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
 		if _, err := e.slack.Post(ctx, w.Channel, "", m); err != nil {
 			e.log.Warn("tell watcher", "channel", w.Channel, "err", err)
 		}

@@ -309,6 +309,27 @@ func (f *fakePlatform) TestCall(_ context.Context, req platform.CallRequest) (pl
 	return finish(o, scripted, platform.Call{ConversationID: id})
 }
 
+// LiveID is what Live reads, and counts as a Live read (its scripts and
+// lag apply to it).
+func (f *fakePlatform) LiveID(_ context.Context, agentID string) (string, error) {
+	o, scripted := f.begin("Live")
+	if scripted && !o.act {
+		return "", o.err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, err := f.agentOf(agentID)
+	if err != nil {
+		return "", err
+	}
+	id := a.live
+	if a.lag > 0 {
+		a.lag--
+		id = a.prevLive
+	}
+	return finishLocked(f, o, scripted, id)
+}
+
 // Live is the live version, or the one before it while reads lag.
 func (f *fakePlatform) Live(_ context.Context, agentID string) (platform.Version, error) {
 	o, scripted := f.begin("Live")

@@ -95,14 +95,14 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 // diffPages renders the diff of the promoted version against the version that
 // was active when the promotion was requested (see threadDiff).
 func (e *Engine) diffPages(ctx context.Context, p state.Promotion) (pages []render.Message, full string) {
-	title := fmt.Sprintf("Changes in %s %s", p.AgentName, versionName(p))
+	title := fmt.Sprintf("Changes in %s %s", p.AgentName, VersionName(p))
 	if p.PreviousVersionID == "" || p.PreviousVersionID == p.VersionID {
 		return nil, ""
 	}
 	d, err := e.atoms.DiffRelease(ctx, releaseOf(p))
 	if err != nil {
 		e.log.Warn("diff for approval message", "promotion", p.ID, "err", err)
-		return []render.Message{render.Note("_The diff could not be loaded: " + render.Escape(UserMessage(err)) + "_")}, ""
+		return []render.Message{render.Note("_The diff could not be loaded: " + render.Escape(platform.Explain(err)) + "_")}, ""
 	}
 	return threadDiff(title, d)
 }
@@ -201,7 +201,7 @@ func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn strin
 }
 
 func endNote(p state.Promotion) string {
-	name := render.Escape(p.AgentName) + " " + render.Escape(versionName(p))
+	name := render.Escape(p.AgentName) + " " + render.Escape(VersionName(p))
 	// Reason is plain text (escaped here); who ended it is a user id (a mention).
 	detail := ""
 	if p.EndedBy != "" {

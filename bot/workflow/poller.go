@@ -244,7 +244,7 @@ func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, r platform.Re
 		return p
 	}
 	if passed {
-		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.Escape(versionName(np))+" passed.")
+		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.Escape(VersionName(np))+" passed.")
 	}
 	if r.Check.Outcome() != platform.CheckFailed { // a failure is refreshed by end()
 		_ = e.refreshMessage(ctx, np, nil)

@@ -246,7 +246,7 @@ func (e *Engine) markPublished(ctx context.Context, p state.Promotion, r platfor
 		return p, fmt.Errorf("record publish of %s: %w", p.ID, err)
 	}
 	e.transitioned(np)
-	e.audit(ctx, np, np.Requester, "published", versionName(np))
+	e.audit(ctx, np, np.Requester, "published", VersionName(np))
 	return np, nil
 }
 
@@ -273,7 +273,7 @@ func releaseOf(p state.Promotion) platform.Release {
 	return platform.Release{
 		Model: model, AgentID: p.AgentID, ID: p.ID, DraftID: p.DraftID, Label: p.Label,
 		Base: p.PreviousVersionID, Key: p.ApprovalKey(), VersionID: p.VersionID,
-		Ref: versionName(p), Number: p.VersionNumber,
+		Ref: VersionName(p), Number: p.VersionNumber,
 		Check:       platform.Check{Status: p.CheckStatus, Reason: p.CheckReason},
 		PublishedAt: p.PublishedAt, Token: p.Token,
 	}
@@ -297,14 +297,11 @@ func withRelease(p state.Promotion, r platform.Release) state.Promotion {
 	return p
 }
 
-// versionName is how messages name the promoted version.
-func versionName(p state.Promotion) string {
+// VersionName is how messages and commands name a promotion's version: its
+// ref ("v4", "branch/v2"), or its number for promotions stored before refs.
+func VersionName(p state.Promotion) string {
 	if p.VersionRef != "" {
 		return p.VersionRef
 	}
 	return render.VersionName(p.VersionNumber)
 }
-
-// UserMessage explains an Atoms error in plain words (never with secrets:
-// the platform's errors carry none).
-func UserMessage(err error) string { return platform.Explain(err) }

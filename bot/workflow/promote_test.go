@@ -271,7 +271,7 @@ func TestPromoteLabel(t *testing.T) {
 		if Permalink("", "1.2") != "" || Permalink(deploys, "") != "" {
 			t.Error("a permalink without channel or ts is not empty")
 		}
-		if got := UserMessage(refusedErr("Atoms said no")); got != "Atoms said no" {
+		if got := platform.Explain(refusedErr("Atoms said no")); got != "Atoms said no" {
 			t.Errorf("UserMessage = %q", got)
 		}
 	})

@@ -72,7 +72,7 @@ func (e *Engine) TestCall(ctx context.Context, req TestCallRequest) (TestCallRes
 	e.auditAgent(ctx, creq.AgentID, req.User, "test-call", res.Target+" "+call.ConversationID)
 	if p.ID != "" {
 		_ = e.threadNote(ctx, p, fmt.Sprintf(":telephone_receiver: %s test-called %s (conversation `%s`).",
-			render.Mention(req.User), render.Escape(versionName(p)), render.Escape(call.ConversationID)))
+			render.Mention(req.User), render.Escape(VersionName(p)), render.Escape(call.ConversationID)))
 	}
 	return res, nil
 }
@@ -103,7 +103,7 @@ func (e *Engine) testCallTarget(ctx context.Context, req TestCallRequest) (platf
 			return creq, p, res, refused("Only the requester (%s) or someone who may approve can test-call this promotion.", render.Mention(p.Requester))
 		}
 	}
-	name := render.Escape(versionName(p))
+	name := render.Escape(VersionName(p))
 	switch p.State {
 	case state.Published, state.Activating:
 	case state.Requested:

@@ -27,8 +27,8 @@ func (e *Engine) Watch(ctx context.Context, agent platform.Agent, channel, user 
 		baseline, _ = e.store.SeenVersion(ctx, agent.ID)
 	}
 	current := agent.LiveVersionID
-	if live, err := e.atoms.Live(ctx, agent.ID); err == nil {
-		current = live.ID
+	if id, err := e.atoms.LiveID(ctx, agent.ID); err == nil {
+		current = id
 	}
 	if _, err := e.store.SetSeenVersion(ctx, agent.ID, baseline, current); err != nil {
 		return added, err
@@ -63,7 +63,8 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if len(watchers) == 0 {
 		return time.Time{}, nil
 	}
-	live, err := e.atoms.Live(ctx, agentID)
+	// One cheap read per look; the version's details only on a change.
+	cur, err := e.atoms.LiveID(ctx, agentID)
 	switch {
 	case errors.Is(err, platform.ErrNotFound):
 		return next.Add(10 * e.cfg.WatchInterval), fmt.Errorf("watched agent %s: %w", agentID, err)
@@ -74,7 +75,6 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if err != nil {
 		return next, err
 	}
-	cur := live.ID
 	if cur == seen || cur == "" {
 		return next, nil
 	}
@@ -85,6 +85,13 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if e.promotionOwns(ctx, agentID, cur) {
 		// The promotion announces its own activation when it goes live.
 		return e.now().Add(e.cfg.PollInterval), nil
+	}
+	live, err := e.atoms.Live(ctx, agentID)
+	if err != nil {
+		return next, err
+	}
+	if live.ID != cur {
+		return e.now().Add(e.cfg.PollInterval), nil // it changed again: look once more soon
 	}
 	// The activation's claim below has one owner for every replica (so a
 	// failed post is retried anywhere); the guard keeps two replicas that

@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ func (a *Adapter) PrepareRollback(ctx context.Context, agentID string, target pl
 	}
 	v := t.version(*rev)
 	if v.Check.Outcome() != platform.CheckPassed {
-		return platform.Release{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("%s cannot go live: its security check has not passed (status: %s)", v.Ref, firstNonEmpty(v.Check.Status, "missing")))
+		return platform.Release{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("%s cannot go live: its security check has not passed (status: %s)", v.Ref, cmp.Or(v.Check.Status, "missing")))
 	}
 	b := t.byID(rev.Branch)
 	if b == nil {
@@ -146,7 +147,7 @@ func (a *Adapter) restoreTarget(ctx context.Context, r platform.Release, tok tok
 // target is a rollback's target revision: its Key, which PrepareRollback
 // sets to the target's id and nothing changes, while VersionID becomes the
 // restore once one is made.
-func target(r platform.Release) string { return firstNonEmpty(r.Key, r.VersionID) }
+func target(r platform.Release) string { return cmp.Or(r.Key, r.VersionID) }
 
 // describeLive says what is live now, for a refusal.
 func (a *Adapter) describeLive(ctx context.Context, agentID string, t tree) string {
@@ -155,7 +156,7 @@ func (a *Adapter) describeLive(ctx context.Context, agentID string, t tree) stri
 	}
 	s := fmt.Sprintf("branch “%s” at v%d", t.live.Branch.Name, t.live.HeadRevisionNumber)
 	if d, err := a.c.GetRevision(ctx, agentID, t.liveID(), t.liveHead()); err == nil {
-		if who := firstNonEmpty(t.live.UpdatedByName, d.Revision.PublishedByName); who != "" {
+		if who := cmp.Or(t.live.UpdatedByName, d.Revision.PublishedByName); who != "" {
 			s += ", changed by " + who
 		}
 	}

@@ -11,6 +11,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -193,7 +194,7 @@ func (t tree) version(r atoms.Version) platform.Version {
 	v := platform.Version{
 		ID: r.ID, Ref: t.ref(r.Branch, "", n), Number: n, Label: r.Label,
 		Live: r.ID == t.liveHead(), Check: revisionCheck(r),
-		PublishedBy: firstNonEmpty(r.PublishedByName, r.PublishedBy), PublishedAt: r.PublishedAt,
+		PublishedBy: cmp.Or(r.PublishedByName, r.PublishedBy), PublishedAt: r.PublishedAt,
 		RestoredFrom: r.RestoredFromLabel,
 	}
 	if b := t.byID(r.Branch); b != nil {
@@ -214,13 +215,4 @@ func revisionCheck(r atoms.Version) platform.Check {
 		c.Status = "passed"
 	}
 	return c
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,7 +78,7 @@ func (a *Adapter) EditForm(ctx context.Context, agentID, branchID string) (platf
 		return platform.Editable{}, read(err)
 	}
 	d := platform.Draft{ID: s.Branch.ID, Name: s.Branch.Name, Live: s.IsLive}
-	b := wire.Basis{Head: firstNonEmpty(s.Branch.HeadRevisionID, s.Branch.SourceRevisionID)}
+	b := wire.Basis{Head: cmp.Or(s.Branch.HeadRevisionID, s.Branch.SourceRevisionID)}
 	opt := atoms.GetAgentOptions{VersionID: b.Head}
 	if s.HasOpenDraft {
 		detail, err := a.c.GetBranchDraft(ctx, agentID, branchID)
@@ -92,7 +93,7 @@ func (a *Adapter) EditForm(ctx context.Context, agentID, branchID string) (platf
 			}
 			d.Open = true
 			b.Open, b.Revision = true, d.Revision
-			opt = atoms.GetAgentOptions{DraftID: firstNonEmpty(s.Branch.OpenDraftID, detail.Latest.DraftID)}
+			opt = atoms.GetAgentOptions{DraftID: cmp.Or(s.Branch.OpenDraftID, detail.Latest.DraftID)}
 		}
 	}
 	ag, err := a.c.GetAgent(ctx, agentID, opt)

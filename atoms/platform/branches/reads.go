@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func (a *Adapter) Live(ctx context.Context, agentID string) (platform.Version, e
 	v := t.version(d.Revision)
 	// Who made it live: whoever last changed the live branch (a make-live
 	// or a publish on it), else its publisher.
-	v.ActivatedBy = firstNonEmpty(d.Revision.ActivatedByName, d.Revision.ActivatedBy, t.live.UpdatedByName, v.PublishedBy)
+	v.ActivatedBy = cmp.Or(d.Revision.ActivatedByName, d.Revision.ActivatedBy, t.live.UpdatedByName, v.PublishedBy)
 	// When it went live: the latest of what Atoms says (the revision's
 	// activation, the live branch's last change, the publish); a flip back
 	// and forth between two branches is then still two activations.
@@ -64,6 +65,15 @@ func (a *Adapter) Live(ctx context.Context, agentID string) (platform.Version, e
 		}
 	}
 	return v, nil
+}
+
+// LiveID is the live branch's head, from the branches.
+func (a *Adapter) LiveID(ctx context.Context, agentID string) (string, error) {
+	t, err := a.tree(ctx, agentID)
+	if err != nil {
+		return "", err
+	}
+	return t.liveHead(), nil
 }
 
 // Versions lists a branch's revisions (the live branch's by default).

@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -126,7 +127,7 @@ func (a *Adapter) findPublish(ctx context.Context, r platform.Release, tok token
 	l := detail.Latest
 	switch c := wire.Check(l.SecurityCheck); {
 	case l.PendingPublish != nil && l.PendingPublish.State == atoms.PendingActive:
-		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+		r.Check = platform.Check{Status: cmp.Or(c.Status, "queued")}
 		return r, true, nil
 	case c.Outcome() == platform.CheckFailed:
 		r.Check = c
@@ -146,7 +147,7 @@ func (a *Adapter) committed(_ context.Context, r platform.Release, tok token, re
 		// stays the release's name.
 		r.Ref = (tree{}).ref("", tok.StageName, rev.RevisionNumber)
 	}
-	r.VersionID, r.Number, r.Label = rev.ID, rev.RevisionNumber, firstNonEmpty(r.Label, rev.Label)
+	r.VersionID, r.Number, r.Label = rev.ID, rev.RevisionNumber, cmp.Or(r.Label, rev.Label)
 	r.Check = revisionCheck(rev)
 	if !rev.PublishedAt.IsZero() {
 		r.PublishedAt = rev.PublishedAt
@@ -201,13 +202,13 @@ func (a *Adapter) Refresh(ctx context.Context, r platform.Release) (platform.Rel
 		// the next one) or discarded. The branch head tells which.
 		return a.draftReplaced(ctx, r, tok)
 	case l.PendingPublish != nil && l.PendingPublish.State == atoms.PendingActive:
-		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+		r.Check = platform.Check{Status: cmp.Or(c.Status, "queued")}
 	case c.Outcome() == platform.CheckFailed:
 		r.Check = c
 	case l.PendingPublish != nil:
 		return r, platform.Errorf(platform.ErrRefused, "the publish was cancelled outside atomsbot; nothing was committed")
 	default:
-		r.Check = platform.Check{Status: firstNonEmpty(c.Status, "queued")}
+		r.Check = platform.Check{Status: cmp.Or(c.Status, "queued")}
 	}
 	return r, nil
 }

@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,7 +57,7 @@ func (a *Adapter) Stage(ctx context.Context, r platform.Release) (platform.Relea
 	tok.Stage, tok.StageName = stage.Branch.ID, stage.Branch.Name
 	tok.Prior, tok.Draft = stage.Branch.HeadRevisionID, detail.Latest.DraftID
 	r.Model, r.Token = platform.ModelV2, tok.encode()
-	r.Key = stage.Branch.ID + ":" + firstNonEmpty(detail.Latest.DraftID, detail.Latest.ID)
+	r.Key = stage.Branch.ID + ":" + cmp.Or(detail.Latest.DraftID, detail.Latest.ID)
 	r.Number = stage.HeadRevisionNumber + 1
 	r.Ref = t.ref(stage.Branch.ID, stage.Branch.Name, r.Number)
 	return r, nil

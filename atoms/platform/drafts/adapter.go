@@ -4,11 +4,11 @@
 package drafts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/platform"
@@ -81,14 +81,23 @@ func (a *Adapter) Live(ctx context.Context, agentID string) (platform.Version, e
 	return v, nil
 }
 
+// LiveID is the active version's id, from the agent document.
+func (a *Adapter) LiveID(ctx context.Context, agentID string) (string, error) {
+	ag, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{})
+	if err != nil {
+		return "", wire.Read(err)
+	}
+	return ag.ActiveVersionID, nil
+}
+
 // version is a v1 version in the platform's words; v1 numbers versions per
 // agent, so "vN" names one.
 func version(v atoms.Version) platform.Version {
 	return platform.Version{
 		ID: v.ID, Ref: "v" + strconv.Itoa(v.VersionNumber), Number: v.VersionNumber, Label: v.Label,
 		Live: v.IsActive, Check: wire.Check(v.SecurityCheck),
-		PublishedBy: firstNonEmpty(v.PublishedByName, v.PublishedBy), PublishedAt: v.PublishedAt,
-		ActivatedBy: firstNonEmpty(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
+		PublishedBy: cmp.Or(v.PublishedByName, v.PublishedBy), PublishedAt: v.PublishedAt,
+		ActivatedBy: cmp.Or(v.ActivatedByName, v.ActivatedBy), ActivatedAt: v.ActivatedAt,
 	}
 }
 
@@ -194,15 +203,6 @@ func (a *Adapter) DiffVersions(ctx context.Context, agentID, va, vb string) (pla
 		return platform.Diff{}, wire.Read(err)
 	}
 	return wire.Diff(*d), nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // isNotFound reports a 404-like answer.

@@ -1,6 +1,7 @@
 package drafts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +127,7 @@ func (a *Adapter) PrepareRollback(ctx context.Context, agentID string, target pl
 	}
 	v := version(d.Version)
 	if v.Check.Outcome() != platform.CheckPassed {
-		return platform.Release{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("%s cannot go live: its security check has not passed (status: %s)", v.Ref, cmpOr(v.Check.Status, "missing")))
+		return platform.Release{}, platform.Errorf(platform.ErrRefused, fmt.Sprintf("%s cannot go live: its security check has not passed (status: %s)", v.Ref, cmp.Or(v.Check.Status, "missing")))
 	}
 	r := platform.Release{Model: platform.ModelV1, AgentID: agentID, Base: base, Label: v.Label}
 	return published(r, &d.Version), nil
@@ -171,10 +172,3 @@ func (a *Adapter) Abandon(context.Context, platform.Release) error { return nil 
 
 // Tidy has nothing to tidy on v1.
 func (a *Adapter) Tidy(context.Context, platform.Release) error { return nil }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}

@@ -134,3 +134,22 @@ func UnclearCallsNeverRepeat(t *testing.T, w *World, p platform.Caller, targets 
 		}
 	}
 }
+
+// LiveIDIsOneRead proves that LiveID names what Live names in a single
+// request: what a watch pays per look at an agent.
+func LiveIDIsOneRead(t *testing.T, w *World, p platform.Reader, agentID string) {
+	t.Helper()
+	ctx := context.Background()
+	live, err := p.Live(ctx, agentID)
+	if err != nil {
+		t.Fatalf("Live: %v", err)
+	}
+	w.Sim.ResetCalls()
+	id, err := p.LiveID(ctx, agentID)
+	if err != nil || id != live.ID {
+		t.Fatalf("LiveID = %q, %v; Live names %q", id, err, live.ID)
+	}
+	if calls := w.Sim.Calls(); len(calls) != 1 {
+		t.Errorf("LiveID made %d requests, want 1", len(calls))
+	}
+}
