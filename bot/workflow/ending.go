@@ -1,0 +1,118 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// threadNote replies in the approval message's thread (or, when there is no
+// approval message, posts in the channel so the news is not lost).
+func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) error {
+	m := render.Note(mrkdwn)
+	if _, err := e.slack.Post(ctx, p.Channel, p.MessageTS, m); err != nil {
+		e.log.Warn("thread note", "promotion", p.ID, "err", err)
+		return fmt.Errorf("thread note: %w", err)
+	}
+	return nil
+}
+
+func endNote(p state.Promotion) string {
+	name := render.Escape(p.AgentName) + " " + render.Escape(VersionName(p))
+	// Reason is plain text (escaped here); who ended it is a user id (a mention).
+	detail := ""
+	if p.EndedBy != "" {
+		detail += " by " + render.Mention(p.EndedBy)
+	}
+	if p.Reason != "" {
+		detail += " — " + render.Escape(p.Reason)
+	}
+	switch p.State {
+	case state.Rejected:
+		return ":no_entry: Promotion of " + name + " rejected" + detail + "."
+	case state.Cancelled:
+		return ":heavy_multiplication_x: Promotion of " + name + " cancelled" + detail + "."
+	case state.Expired:
+		return ":hourglass: Promotion of " + name + " expired" + detail + "."
+	case state.Failed:
+		return ":x: Promotion of " + name + " failed" + detail + "."
+	}
+	return fmt.Sprintf("Promotion of %s is %s%s.", name, p.State, detail)
+}
+
+// end moves p to a final state, then updates the message and the thread
+// (closeOut). The promotion it returns has Announced unset when those posts
+// failed: finish makes them later.
+func (e *Engine) end(ctx context.Context, p state.Promotion, to state.PromotionState, reason, by string) (state.Promotion, error) {
+	np, err := e.store.Transition(ctx, p.ID, p.State, to, state.Patch{Reason: &reason, EndedBy: &by})
+	if err != nil {
+		return p, err
+	}
+	e.transitioned(np)
+	actor := by
+	if actor == "" {
+		actor = "atomsbot"
+	}
+	e.audit(ctx, np, actor, string(to), reason)
+	e.abandon(ctx, np)
+	if cp, err := e.closeOut(ctx, np); err == nil {
+		np = cp
+	} else {
+		e.log.Warn("final notes; retried by the poller", "promotion", np.ID, "err", err)
+	}
+	return np, nil
+}
+
+// closeOut gives an ended promotion its final look and its note in the
+// thread, once: under the news guard, after re-reading Announced, which it
+// then sets. A Slack failure leaves Announced unset for finish to retry.
+func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promotion, error) {
+	release, err := e.exclusive(ctx, newsGuard(p.ID))
+	if err != nil {
+		return p, err
+	}
+	defer release()
+	cur, err := e.store.Promotion(ctx, p.ID)
+	if err != nil {
+		return p, fmt.Errorf("re-read before the final notes: %w", err)
+	}
+	if cur.Announced {
+		return cur, nil
+	}
+	if err := e.refreshMessage(ctx, cur, nil); err != nil {
+		return cur, err
+	}
+	if err := e.threadNote(ctx, cur, endNote(cur)); err != nil {
+		return cur, err
+	}
+	done := true
+	np, err := e.store.Update(ctx, cur.ID, cur.State, state.Patch{Announced: &done})
+	if err != nil {
+		return cur, fmt.Errorf("record final notes: %w", err)
+	}
+	return np, nil
+}
+
+// abandon undoes on Atoms what an ended promotion staged (a scan still
+// running is cancelled, a branch the bot made is archived). It is best
+// effort and repeated by finish until the final notes are out.
+func (e *Engine) abandon(ctx context.Context, p state.Promotion) {
+	if err := e.atoms.Abandon(ctx, releaseOf(p)); err != nil {
+		e.log.Warn("undo what the promotion staged", "promotion", p.ID, "err", err)
+	}
+}
+
+// ended says when to look again at a promotion end just ended: never, unless
+// its final notes could not be posted yet.
+func (e *Engine) ended(p state.Promotion, err error) (time.Time, error) {
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !p.Announced {
+		return e.now().Add(5 * e.cfg.PollInterval), nil
+	}
+	return time.Time{}, nil
+}

@@ -1,0 +1,41 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// newsGuard names the lock under which a promotion's final news (the "is
+// live" announcement or the end note) is posted.
+func newsGuard(id string) string { return "news:" + id }
+
+// exclusive takes the lock name for this call alone, on Redis's clock, for at
+// most a lease; release gives it back. It fails when someone else holds it.
+//
+// The lease alone does not keep two runs of one promotion apart where a post
+// or a publish cannot be taken back: a replica whose clock is off by more than
+// the lease, or one paused past it, and the front door (which works outside
+// any lease) can overlap with the lease holder.
+func (e *Engine) exclusive(ctx context.Context, name string) (release func(), err error) {
+	owner := e.cfg.Owner + "/" + randomID(4)
+	ok, holder, err := e.store.AcquireLock(ctx, name, owner, e.cfg.Lease)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s is held by %s", name, holder)
+	}
+	return func() { _, _ = e.store.ReleaseLock(context.WithoutCancel(ctx), name, owner) }, nil
+}
+
+func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, detail string) {
+	err := e.store.Audit(ctx, state.AuditEntry{
+		AgentID: p.AgentID, Actor: actor, Action: action, PromotionID: p.ID,
+		VersionID: p.VersionID, Detail: detail, At: e.now(),
+	})
+	if err != nil {
+		e.log.Warn("audit", "promotion", p.ID, "err", err)
+	}
+}
