@@ -103,6 +103,9 @@ func TestAbandonedEditLeavesNothing(t *testing.T) {
 		{"new draft, cancelled", "support-concierge", func(h *harness, f editForm) { h.closeForm(alice, f) }},
 		{"new draft, saved unchanged", "support-concierge", func(h *harness, f editForm) { h.submit(alice, f, nil) }},
 		{"named draft, saved unchanged", `support-concierge "Refund policy update"`, func(h *harness, f editForm) { h.submit(alice, f, nil) }},
+		{"new draft, saved unchanged as a client hands text back", "support-concierge", func(h *harness, f editForm) {
+			h.submit(alice, f, map[string]string{"prompt": strings.ReplaceAll(f.values["prompt"], "\n", "\r\n") + "\n", "firstMessage": " " + f.values["firstMessage"]})
+		}},
 		{"from a version, cancelled", "support-concierge --from v2", func(h *harness, f editForm) { h.closeForm(alice, f) }},
 		{"from the live version, saved unchanged", "support-concierge --from v3", func(h *harness, f editForm) { h.submit(alice, f, nil) }},
 	}
