@@ -1,5 +1,12 @@
 package bot
 
+// The edit feature, in four files: opening the form (here: `/atoms edit`,
+// `--from` and the "Reopen as a draft" button), the form and its checks
+// (edit_view.go), the submission's ack (edit_submit.go), and the save with
+// its announcement (edit_save.go). They stay in package bot: every step is a
+// handler step (trigger ids, acks, the pool, the session store), and a
+// package of its own would need all of the handler back through interfaces.
+
 import (
 	"cmp"
 	"context"
