@@ -261,3 +261,24 @@ func TestReopenInFlightRefused(t *testing.T) {
 		}
 	})
 }
+
+// A button naming a request atomsbot no longer keeps opens nothing and says
+// how to start from the version instead.
+func TestReopenUnknownRequest(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b)
+		_, ts := h.promote(h.bot, alice)
+		views := len(h.state().Views)
+		h.sim.ResetCalls()
+		h.bot.click(alice, ts, render.ActionReopen, render.ButtonValue("pr_gone", "6900000000000000000000a3"))
+		if got := h.lastEphemeral(alice); !strings.Contains(got, "no longer keeps that request") || !strings.Contains(got, "--from") {
+			t.Errorf("answer %q", got)
+		}
+		if n := len(h.state().Views); n != views {
+			t.Errorf("a modal opened for an unknown request")
+		}
+		if w := h.writes(); len(w) != 0 {
+			t.Errorf("wrote %v", w)
+		}
+	})
+}

@@ -167,9 +167,10 @@ func (h *Handler) reopenAction(ic slack.InteractionCallback, a *slack.BlockActio
 
 func (h *Handler) reopenClick(ctx context.Context, ic slack.InteractionCallback, channel, value string) {
 	user := ic.User.ID
-	promotionID, versionID, ok := render.ParseButtonValue(value)
+	// The button names the promotion and its version; the promotion's own
+	// record is what counts (one that published nothing names no version).
+	promotionID, _, ok := render.ParseButtonValue(value)
 	if !ok {
-		// A promotion that published nothing has no version to name.
 		promotionID, _, _ = strings.Cut(value, "|")
 	}
 	var p state.Promotion
@@ -189,7 +190,7 @@ func (h *Handler) reopenClick(ctx context.Context, ic slack.InteractionCallback,
 		return
 	}
 	o := editOpener{trigger: ic.TriggerID, channel: channel, user: user, userName: ic.User.Name}
-	target := func(ctx context.Context) (editTarget, error) { return h.reopenTarget(ctx, p, versionID) }
+	target := func(ctx context.Context) (editTarget, error) { return h.reopenTarget(ctx, p) }
 	if err := h.openEditForm(ctx, o, p.AgentName, target); err != nil {
 		h.tell(ctx, channel, user, formNotOpened.Text)
 	}
@@ -198,7 +199,7 @@ func (h *Handler) reopenClick(ctx context.Context, ic slack.InteractionCallback,
 // reopenTarget is a new draft forked from what a finished promotion
 // published; when it published nothing (the publish failed, or on branches
 // the scan failed and left the draft open), the draft it came from.
-func (h *Handler) reopenTarget(ctx context.Context, p state.Promotion, versionID string) (editTarget, error) {
+func (h *Handler) reopenTarget(ctx context.Context, p state.Promotion) (editTarget, error) {
 	agentRef := refArg(p.AgentName, p.AgentID)
 	if !p.State.Terminal() {
 		what := "is still in flight"
@@ -212,10 +213,9 @@ func (h *Handler) reopenTarget(ctx context.Context, p state.Promotion, versionID
 	if err != nil {
 		return editTarget{}, err
 	}
-	// The promotion's own record first: the button only repeats it.
-	if id := cmp.Or(p.VersionID, versionID); id != "" {
+	if p.VersionID != "" {
 		// Read by id: a version on a branch archived since stays readable.
-		return forkTarget(agent, platform.Version{ID: id, Ref: workflow.VersionName(p)}), nil
+		return forkTarget(agent, platform.Version{ID: p.VersionID, Ref: workflow.VersionName(p)}), nil
 	}
 	if p.DraftID != "" {
 		draft, err := h.resolveDraft(ctx, agent, p.DraftID, false)
