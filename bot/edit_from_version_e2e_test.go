@@ -60,37 +60,58 @@ func (h *harness) closeForm(user string, f editForm) {
 // can then be promoted like any other.
 func TestEditFromVersion(t *testing.T) {
 	for _, m := range editModels {
-		t.Run(m.name, func(t *testing.T) {
-			eachBackend(t, func(t *testing.T, b backend) {
-				h := newHarness(t, b, m.mods...)
-				a := h.agent(demoAgent)
-				h.sim.ResetCalls()
-				f := h.openEdit(alice, "support-concierge --from v2")
-				if w := h.writes(); len(w) != 0 {
-					t.Fatalf("opening the form wrote %v", w)
-				}
-				if view := h.viewText(f.view.ID); !strings.Contains(view, "a new draft “alice-2026-11-02-0900” from v2") || !strings.Contains(view, "Nothing is created on Atoms until you save") {
-					t.Errorf("form header: %s", view)
-				}
-				if f.values["firstMessage"] != v2Greeting {
-					t.Fatalf("form shows %v, not v2", f.values)
-				}
-				if action, errs := ackErrors(t, h.submit(alice, f, nil)); action != "" {
-					t.Fatalf("save ack: %s %v", action, errs)
-				}
-				if cfg := h.draftNamed(a.ID, "alice-2026-11-02-0900"); cfg["firstMessage"] != v2Greeting {
-					t.Errorf("draft firstMessage %v, want v2's", cfg["firstMessage"])
-				}
-				if n := h.state().CountText("<@UALICE> started draft “alice-2026-11-02-0900” from v2 of *support-concierge*"); n != 1 {
-					t.Errorf("%d confirmations naming v2:%s", n, h.dump())
-				}
-				h.bot.command(alice, "promote support-concierge alice-2026-11-02-0900 back to v2")
-				if _, ok := h.findApproval(); !ok {
-					t.Errorf("the forked draft could not be promoted:%s", h.dump())
-				}
+		for _, byID := range []bool{false, true} {
+			name := m.name + "/by number"
+			if byID {
+				name = m.name + "/by id"
+			}
+			t.Run(name, func(t *testing.T) {
+				testEditFromVersion(t, m.mods, byID)
 			})
-		})
+		}
 	}
+}
+
+func testEditFromVersion(t *testing.T, mods []func(*harnessConfig), byID bool) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b, mods...)
+		a := h.agent(demoAgent)
+		ref := "v2"
+		if byID {
+			for _, v := range a.Versions {
+				if v.Number == 2 || v.RevisionNumber == 2 && v.BranchID != "" {
+					ref = v.ID
+				}
+			}
+		}
+		if byID && ref == "v2" {
+			t.Fatalf("no id for v2 in %+v", a.Versions)
+		}
+		h.sim.ResetCalls()
+		f := h.openEdit(alice, "support-concierge --from "+ref)
+		if w := h.writes(); len(w) != 0 {
+			t.Fatalf("opening the form wrote %v", w)
+		}
+		if view := h.viewText(f.view.ID); !strings.Contains(view, "a new draft “alice-2026-11-02-0900” from v2") || !strings.Contains(view, "Nothing is created on Atoms until you save") {
+			t.Errorf("form header: %s", view)
+		}
+		if f.values["firstMessage"] != v2Greeting {
+			t.Fatalf("form shows %v, not v2", f.values)
+		}
+		if action, errs := ackErrors(t, h.submit(alice, f, nil)); action != "" {
+			t.Fatalf("save ack: %s %v", action, errs)
+		}
+		if cfg := h.draftNamed(a.ID, "alice-2026-11-02-0900"); cfg["firstMessage"] != v2Greeting {
+			t.Errorf("draft firstMessage %v, want v2's", cfg["firstMessage"])
+		}
+		if n := h.state().CountText("<@UALICE> started draft “alice-2026-11-02-0900” from v2 of *support-concierge*"); n != 1 {
+			t.Errorf("%d confirmations naming v2:%s", n, h.dump())
+		}
+		h.bot.command(alice, "promote support-concierge alice-2026-11-02-0900 back to v2")
+		if _, ok := h.findApproval(); !ok {
+			t.Errorf("the forked draft could not be promoted:%s", h.dump())
+		}
+	})
 }
 
 // An edit that is abandoned — cancelled, or saved with nothing changed —
