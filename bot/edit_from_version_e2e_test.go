@@ -303,3 +303,35 @@ func TestReopenUnknownRequest(t *testing.T) {
 		}
 	})
 }
+
+// On branches, a rejected draft of the live branch was published on a
+// branch of atomsbot's own, archived at the rejection: reopening still forks
+// its revision, every field of it (here a voice speed the form does not
+// show), onto a new branch of the user's.
+func TestReopenRevisionOfArchivedBranch(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b, branchModel("v2"))
+		a := h.agent(demoAgent)
+		h.bot.command(alice, "promote support-concierge Main voice speed")
+		ts := h.newestApproval()
+		h.advance(7 * time.Second)
+		h.advance(2 * time.Second)
+		h.bot.click(bob, ts, render.ActionReject, buttonValue(t, h.approvalMessageAt(ts), render.ActionReject))
+		if p := h.promotionAt(ts); p.State != state.Rejected || p.VersionID == "" {
+			t.Fatalf("promotion %s, version %q: want rejected once committed", p.State, p.VersionID)
+		}
+		if own := h.ownBranch(a.ID); own.Status != "archived" {
+			t.Fatalf("the bot's branch %+v, want archived", own)
+		}
+		h.reopen(alice, ts)
+		f := h.newestForm()
+		if action, errs := ackErrors(t, h.submit(alice, f, nil)); action != "" {
+			t.Fatalf("save ack: %s %v", action, errs)
+		}
+		cfg := h.draftNamed(a.ID, "alice-2026-11-02-0900")
+		synth, _ := cfg["synthesizer"].(map[string]any)
+		if synth["speed"] != 1.05 || voiceOf(cfg) == "" {
+			t.Errorf("draft synthesizer %v, want the revision's speed 1.05 with its voice", synth)
+		}
+	})
+}
