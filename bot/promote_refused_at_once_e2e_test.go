@@ -88,3 +88,22 @@ func (h *harness) draftPlace(agentID, name string) string {
 	h.t.Fatalf("no draft %q", name)
 	return ""
 }
+
+// A draft that does not exist is refused without "Publishing…" first.
+func TestPromoteUnknownDraftRefusedAtOnce(t *testing.T) {
+	for _, m := range editModels {
+		t.Run(m.name, func(t *testing.T) {
+			eachBackend(t, func(t *testing.T, b backend) {
+				h := newHarness(t, b, m.mods...)
+				rec := h.bot.command(alice, "promote support-concierge no-such-draft")
+				said := h.ephemeralTo(alice)
+				if rec.Body.Len() != 0 || len(said) != 1 || !strings.Contains(said[0], "has no open draft “no-such-draft”") || strings.Contains(said[0], "Publishing") {
+					t.Errorf("ack %s, then %q; want only the refusal", rec.Body, said)
+				}
+				if w := h.writes(); len(w) != 0 {
+					t.Errorf("wrote %v", w)
+				}
+			})
+		})
+	}
+}
