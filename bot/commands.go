@@ -43,8 +43,6 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 		return h.busy()
 	}
 	switch c.Name {
-	case command.Promote:
-		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(c.Draft), render.Escape(c.Agent))))
 	case command.Rollback:
 		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Escape(c.Agent), render.Escape(c.Version))))
 	}

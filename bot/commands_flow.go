@@ -97,15 +97,23 @@ func fileSafe(s string) string {
 	return s
 }
 
+// cmdPromote refuses what it can tell at once (a promotion in flight, the
+// same draft published already, no such draft) before it says
+// "Publishing…": the command's ack says nothing, so no refusal follows a
+// promise.
 func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
 	agent, err := h.resolveAgent(ctx, c.Agent)
 	if err != nil {
+		return reply{}, err
+	}
+	if err := h.inFlight(ctx, agent, c.Draft); err != nil {
 		return reply{}, err
 	}
 	draft, err := h.resolveDraft(ctx, agent, c.Draft, true)
 	if err != nil {
 		return reply{}, err
 	}
+	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(cmp.Or(draft.Name, draft.ID)), render.Escape(agent.Name)))))
 	p, err := h.engine.Promote(ctx, workflow.PromoteRequest{
 		Agent: agent, Draft: draft, Label: c.Label,
 		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID,
@@ -114,6 +122,40 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 		return reply{}, err
 	}
 	return single(promotionReply(p, "published")), nil
+}
+
+// inFlight refuses a promotion while the agent has one in flight (the
+// engine's lock refuses it too; this says so before anything is promised).
+// Promoting the draft that promotion published says where that stands:
+// once published, a draft is gone, and "no open draft" would mislead.
+func (h *Handler) inFlight(ctx context.Context, agent platform.Agent, draftRef string) error {
+	holder, err := h.store.LockHolder(ctx, state.AgentLock(agent.ID))
+	if err != nil || holder == "" {
+		return nil // the engine's lock still guards
+	}
+	p, err := h.store.Promotion(ctx, holder)
+	switch {
+	case err != nil:
+		return &workflow.InFlightError{AgentName: agent.Name}
+	case p.State.Done():
+		return nil
+	case p.Kind != state.KindPromote || draftRef != p.DraftID && draftRef != p.DraftName:
+		return &workflow.InFlightError{AgentName: agent.Name, Holder: p}
+	}
+	draft, version := render.Escape(cmp.Or(p.DraftName, p.DraftID)), render.Escape(workflow.VersionName(p))
+	var msg string
+	switch p.State {
+	case state.Requested:
+		msg = fmt.Sprintf("Draft “%s” of %s is being published", draft, render.Escape(agent.Name))
+	case state.Activating:
+		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, approved and being activated", draft, render.Escape(agent.Name), version)
+	default:
+		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, awaiting approval", draft, render.Escape(agent.Name), version)
+	}
+	if link := workflow.Permalink(p.Channel, p.MessageTS); link != "" {
+		msg += fmt.Sprintf(" — <%s|see the request>", link)
+	}
+	return &workflow.RefusedError{Msg: msg + fmt.Sprintf(". That promotion is in flight; approve or reject it there, or `/atoms cancel %s`.", render.Escape(refArg(agent.Name, agent.ID)))}
 }
 
 func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {

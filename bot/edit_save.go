@@ -31,7 +31,9 @@ func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values m
 	say := func(m string) { h.tell(ctx, sess.Channel, user, m) }
 	draft := render.Escape(cmp.Or(sess.DraftName, sess.NewName, sess.DraftID))
 	changed := changedValues(sess.Original, values)
-	if len(changed) == 0 {
+	// A form forked from a version is saved even unchanged: the draft is
+	// what the user asked for.
+	if len(changed) == 0 && sess.FromID == "" {
 		out.done()
 		say("No changes to save in draft “" + draft + "”.")
 		_ = h.store.DeleteSession(ctx, sess.ID)
@@ -181,8 +183,15 @@ func (h *Handler) announceEdit(ctx context.Context, sess state.EditSession, save
 	if sess.DraftID == "" {
 		what = "started draft"
 	}
-	head := render.Note(fmt.Sprintf(":pencil2: %s %s “%s” of *%s* (%s).", render.Mention(user), what,
-		render.Escape(cmp.Or(saved.Name, saved.ID)), render.Escape(sess.AgentName), strings.Join(names, ", ")))
+	from, fields := "", ""
+	if sess.DraftID == "" && sess.FromID != "" {
+		from = " from " + render.Escape(sess.FromRef)
+	}
+	if len(names) > 0 {
+		fields = " (" + strings.Join(names, ", ") + ")"
+	}
+	head := render.Note(fmt.Sprintf(":pencil2: %s %s “%s”%s of *%s*%s.", render.Mention(user), what,
+		render.Escape(cmp.Or(saved.Name, saved.ID)), from, render.Escape(sess.AgentName), fields))
 	pages := []render.Message{head}
 	var file *fileReply
 	if d, err := h.atoms.DiffDraft(ctx, sess.AgentID, saved.ID); err == nil {

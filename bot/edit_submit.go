@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,9 +176,21 @@ func firstInput(values map[string]string) string {
 func changedValues(original, values map[string]string) map[string]string {
 	changed := map[string]string{}
 	for name, orig := range original {
-		if v, ok := values[name]; ok && v != orig {
+		if v, ok := values[name]; ok && !sameText(v, orig) {
 			changed[name] = v
 		}
 	}
 	return changed
+}
+
+// sameText reports whether a submitted value is the one the form showed.
+// Clients hand text back with line ends as CRLF or surrounding whitespace
+// trimmed; that is no change, and saving it would start a draft that
+// changes nothing.
+func sameText(submitted, shown string) bool {
+	if submitted == shown {
+		return true
+	}
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	return norm(submitted) == norm(shown)
 }

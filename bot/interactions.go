@@ -42,6 +42,8 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 	user := ic.User.ID
 	switch a.ActionID {
 	case render.ActionApprove, render.ActionReject:
+	case render.ActionReopen:
+		return h.reopenAction(ic, a)
 	case render.ActionCall, render.ActionChangePhone:
 		// The form, when one is needed, opens with the click's trigger id,
 		// which lives 3 s: the job starts at once and reads Redis only.

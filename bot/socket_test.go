@@ -231,8 +231,8 @@ func TestSocketModePromoteAndApprove(t *testing.T) {
 		rig := newSocketRig(h)
 		a := h.agent(demoAgent)
 		ack := rig.command(alice, `promote support-concierge "Refund policy update" refund wording`)
-		if s, _ := json.Marshal(ack.payload); !strings.Contains(string(s), "Publishing") {
-			t.Errorf("promote ack = %s", s)
+		if ack.payload != nil || !strings.Contains(strings.Join(h.ephemeralTo(alice), "\n"), "Publishing") {
+			t.Errorf("promote ack = %v, then %q; want an empty ack, then Publishing…", ack.payload, h.ephemeralTo(alice))
 		}
 		msg := h.approvalMessage()
 		click := rig.click(bob, msg.TS, render.ActionApprove, buttonValue(t, msg, render.ActionApprove))

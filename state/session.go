@@ -9,12 +9,17 @@ import (
 
 // EditSession is the context behind an open edit modal.
 type EditSession struct {
-	ID           string `json:"id"`
-	AgentID      string `json:"agentId"`
-	AgentName    string `json:"agentName,omitempty"`
-	DraftID      string `json:"draftId"` // "" until saving creates the draft
-	DraftName    string `json:"draftName,omitempty"`
-	NewName      string `json:"newName,omitempty"` // the name a draft created by saving gets
+	ID        string `json:"id"`
+	AgentID   string `json:"agentId"`
+	AgentName string `json:"agentName,omitempty"`
+	DraftID   string `json:"draftId"` // "" until saving creates the draft
+	DraftName string `json:"draftName,omitempty"`
+	NewName   string `json:"newName,omitempty"` // the name a draft created by saving gets
+	// FromID and FromRef name the published version a new draft is forked
+	// from ("" for a draft from the live version): saving creates it even
+	// when no field changed.
+	FromID       string `json:"fromId,omitempty"`
+	FromRef      string `json:"fromRef,omitempty"`
 	WorkflowType string `json:"workflowType,omitempty"`
 	Revision     int    `json:"revision"` // the draft's revision when the modal opened (shown)
 	// Basis is the platform's record of what the form was read from; a save

@@ -152,6 +152,10 @@ func (a *Auto) EditForm(ctx context.Context, agentID, draftID string) (Editable,
 	return call(ctx, a, agentID, func(p Platform) (Editable, error) { return p.EditForm(ctx, agentID, draftID) })
 }
 
+func (a *Auto) EditVersion(ctx context.Context, agentID string, v Version) (Editable, error) {
+	return call(ctx, a, agentID, func(p Platform) (Editable, error) { return p.EditVersion(ctx, agentID, v) })
+}
+
 func (a *Auto) SaveDraft(ctx context.Context, req SaveRequest) (Draft, error) {
 	return call(ctx, a, req.AgentID, func(p Platform) (Draft, error) { return p.SaveDraft(ctx, req) })
 }

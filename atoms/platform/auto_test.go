@@ -51,6 +51,9 @@ func (r *recorder) DiffVersions(context.Context, string, string, string) (Diff, 
 func (r *recorder) EditForm(context.Context, string, string) (Editable, error) {
 	return Editable{}, r.note("EditForm")
 }
+func (r *recorder) EditVersion(context.Context, string, Version) (Editable, error) {
+	return Editable{}, r.note("EditVersion")
+}
 func (r *recorder) SaveDraft(context.Context, SaveRequest) (Draft, error) {
 	return Draft{}, r.note("SaveDraft")
 }

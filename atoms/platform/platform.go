@@ -60,6 +60,11 @@ type Editor interface {
 	// EditForm reads what the form shows for draftID, or for a new draft
 	// from the live version when draftID is "" (nothing is created).
 	EditForm(ctx context.Context, agentID, draftID string) (Editable, error)
+	// EditVersion reads what the form shows for a new draft forked from a
+	// published version v (one that was rejected or failed its check, say).
+	// Nothing is created: saving that form creates the draft, with v's
+	// configuration, even when no field was changed.
+	EditVersion(ctx context.Context, agentID string, v Version) (Editable, error)
 	// SaveDraft writes changed fields; a *ConflictError when someone else
 	// changed the same fields since the form was read. A request without a
 	// draft creates one first.

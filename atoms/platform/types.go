@@ -182,9 +182,13 @@ type Editable struct {
 // SaveRequest writes the changed fields of a form.
 type SaveRequest struct {
 	AgentID string
-	DraftID string // "" creates a draft (named NewName) from the live version
+	// DraftID "" creates a draft (named NewName) from the version the form
+	// was read from: the live one, or the one EditVersion read.
+	DraftID string
 	NewName string
 	Basis   string // Editable.Basis
+	// Changes may be empty only for a form EditVersion read: the draft is
+	// then that version as it was.
 	Changes map[string]string
 }
 

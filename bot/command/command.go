@@ -4,6 +4,7 @@ package command
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -37,6 +38,7 @@ type Command struct {
 	Name     string
 	Agent    string // agent id or exact name
 	Draft    string // draft id or name (diff, edit, promote)
+	From     string // edit --from: the version a new draft starts from
 	Version  string // version id, vN or branch/vN (rollback; first version of a two-version diff)
 	Branch   string // versions: a branch other than the live one
 	VersionB string // second version of a two-version diff
@@ -76,7 +78,7 @@ var specs = map[string]spec{
 	Versions: {"/atoms versions <agent> [<branch>]", "published versions, newest first (of the live branch, or the branch named)", 1, 2},
 	Drafts:   {"/atoms drafts <agent>", "open drafts", 1, 1},
 	Diff:     {"/atoms diff <agent> [<draft>]  |  /atoms diff <agent> <version> <version>", "what a draft would change, or the difference between two versions", 1, 3},
-	Edit:     {"/atoms edit <agent> [<draft>]", "edit a draft in a form (with none named, saving starts a new draft from the active version)", 1, 2},
+	Edit:     {"/atoms edit <agent> [<draft>]  |  /atoms edit <agent> --from <version>", "edit a draft in a form (with none named, saving starts a new draft from the active version)", 1, 3},
 	Promote:  {"/atoms promote <agent> <draft> [label…]", "publish a draft, get approval, activate once the security check passed", 2, -1},
 	Rollback: {"/atoms rollback <agent> <version>", "activate an older version through the same approval flow", 2, 2},
 	Cancel:   {"/atoms cancel <agent>", "cancel the promotion in flight", 1, 1},
@@ -155,7 +157,12 @@ func Parse(text string) (Command, error) {
 		}
 	case Edit:
 		c.Agent = args[0]
-		if len(args) == 2 {
+		switch {
+		case len(args) == 3 && args[1] == "--from":
+			c.From = args[2]
+		case len(args) == 3 || slices.Contains(args, "--from"):
+			return Command{}, &UsageError{Name: name, Message: "Name a draft to edit, or `--from <version>` to start a new draft from that version.", Usage: sp.usage}
+		case len(args) == 2:
 			c.Draft = args[1]
 		}
 	case Promote:
@@ -194,7 +201,7 @@ func Parse(text string) (Command, error) {
 			return Command{}, &UsageError{Name: name, Message: "Name one draft or version, then your number if you like (it starts with +).", Usage: sp.usage}
 		}
 	}
-	for _, v := range []string{c.Agent, c.Draft, c.Version, c.VersionB, c.Branch} {
+	for _, v := range []string{c.Agent, c.Draft, c.From, c.Version, c.VersionB, c.Branch} {
 		if utf8.RuneCountInString(v) > MaxRefLen {
 			return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("That name is too long (at most %d characters).", MaxRefLen), Usage: sp.usage}
 		}

@@ -17,6 +17,9 @@ const (
 	ActionCall = "atoms_call"
 	// ActionChangePhone opens the form that changes the clicker's number.
 	ActionChangePhone = "atoms_call_phone"
+	// ActionReopen opens the edit form on a new draft forked from a
+	// finished (rejected or failed) promotion's version.
+	ActionReopen = "atoms_reopen"
 )
 
 // ApprovalView is everything the approval message shows about a promotion.

@@ -451,6 +451,10 @@ func (f *fakePlatform) EditForm(context.Context, string, string) (platform.Edita
 	return platform.Editable{}, errors.New("fakePlatform: the engine does not edit drafts")
 }
 
+func (f *fakePlatform) EditVersion(context.Context, string, platform.Version) (platform.Editable, error) {
+	return platform.Editable{}, errors.New("fakePlatform: the engine does not edit drafts")
+}
+
 func (f *fakePlatform) SaveDraft(context.Context, platform.SaveRequest) (platform.Draft, error) {
 	return platform.Draft{}, errors.New("fakePlatform: the engine does not edit drafts")
 }

@@ -3,6 +3,7 @@ package branches
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -103,20 +104,41 @@ func (a *Adapter) EditForm(ctx context.Context, agentID, branchID string) (platf
 	return wire.Editable(d, *ag, b), nil
 }
 
+// EditVersion reads a revision's values for a draft forked from it when
+// the form is saved.
+func (a *Adapter) EditVersion(ctx context.Context, agentID string, v platform.Version) (platform.Editable, error) {
+	ag, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{VersionID: v.ID})
+	if err != nil {
+		return platform.Editable{}, read(err)
+	}
+	return wire.Editable(platform.Draft{}, *ag, wire.Basis{Head: v.ID, From: true}), nil
+}
+
 // SaveDraft writes the changed fields into the branch's draft, opening one
 // if needed. With a draft open when the form was read, the save carries its
 // revision and Atoms refuses it when another edit changed the same fields
 // since (*ConflictError). A save without a branch first creates one of the
-// user's own from the live branch.
+// user's own from the live branch; for a form EditVersion read, its draft
+// also takes what that revision changes against the live head.
 func (a *Adapter) SaveDraft(ctx context.Context, req platform.SaveRequest) (platform.Draft, error) {
 	b := wire.DecodeBasis(req.Basis)
 	patch := wire.Patch(req.Changes, b.WorkflowType, b.Tools)
-	if patch.Empty() {
+	fork := req.DraftID == "" && b.From && b.Head != ""
+	if patch.Empty() && !fork {
 		return platform.Draft{}, platform.Errorf(platform.ErrRefused, "there is nothing to save")
 	}
 	d := platform.Draft{ID: req.DraftID, Open: true}
 	if req.DraftID == "" {
-		created, err := a.newBranch(ctx, req.AgentID, req.NewName)
+		t, err := a.tree(ctx, req.AgentID)
+		if err != nil {
+			return platform.Draft{}, err
+		}
+		if fork {
+			if patch, err = a.forkPatch(ctx, req.AgentID, t, b.Head, patch); err != nil {
+				return platform.Draft{}, err
+			}
+		}
+		created, err := a.newBranch(ctx, req.AgentID, t, req.NewName)
 		if err != nil {
 			return platform.Draft{}, err
 		}
@@ -143,13 +165,82 @@ func (a *Adapter) SaveDraft(ctx context.Context, req platform.SaveRequest) (plat
 	return d, nil
 }
 
+// forkPatch is the draft body that makes a fork of the live branch equal to
+// revision rev, with the form's patch on top. A fork of the live branch
+// serves every revision alike (Atoms forks a branch only from its source's
+// head, and a revision of an archived branch has no branch to fork).
+func (a *Adapter) forkPatch(ctx context.Context, agentID string, t tree, rev string, form atoms.ConfigPatch) (atoms.ConfigPatch, error) {
+	if t.liveHead() == "" {
+		return atoms.ConfigPatch{}, platform.Errorf(platform.ErrNotFound, "no live branch to start a draft from")
+	}
+	from, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{VersionID: rev})
+	if err != nil {
+		return atoms.ConfigPatch{}, read(err)
+	}
+	live, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{VersionID: t.liveHead()})
+	if err != nil {
+		return atoms.ConfigPatch{}, read(err)
+	}
+	body, err := changedFields(from.ResolvedConfig, live.ResolvedConfig)
+	if err != nil {
+		return atoms.ConfigPatch{}, err
+	}
+	merged, err := overlay(body, form)
+	if err != nil {
+		return atoms.ConfigPatch{}, err
+	}
+	if merged.Empty() {
+		return atoms.ConfigPatch{}, platform.Errorf(platform.ErrRefused, "there is nothing to save: that version is what is live, and no field was changed")
+	}
+	return merged, nil
+}
+
+// overlay is base with top's fields written over it as a draft edit would
+// (objects merged, everything else replaced), so that both go in one edit.
+func overlay(base, top atoms.ConfigPatch) (atoms.ConfigPatch, error) {
+	var bm, tm map[string]any
+	for _, c := range []struct {
+		p   atoms.ConfigPatch
+		out *map[string]any
+	}{{base, &bm}, {top, &tm}} {
+		raw, err := json.Marshal(c.p)
+		if err != nil {
+			return atoms.ConfigPatch{}, fmt.Errorf("merge the draft's fields: %w", err)
+		}
+		if err := json.Unmarshal(raw, c.out); err != nil {
+			return atoms.ConfigPatch{}, fmt.Errorf("merge the draft's fields: %w", err)
+		}
+	}
+	raw, err := json.Marshal(deepMerge(bm, tm))
+	if err != nil {
+		return atoms.ConfigPatch{}, fmt.Errorf("merge the draft's fields: %w", err)
+	}
+	var out atoms.ConfigPatch
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return atoms.ConfigPatch{}, fmt.Errorf("merge the draft's fields: %w", err)
+	}
+	return out, nil
+}
+
+func deepMerge(base, top map[string]any) map[string]any {
+	if base == nil {
+		base = map[string]any{}
+	}
+	for k, v := range top {
+		bo, bok := base[k].(map[string]any)
+		to, tok := v.(map[string]any)
+		if bok && tok {
+			base[k] = deepMerge(bo, to)
+			continue
+		}
+		base[k] = v
+	}
+	return base
+}
+
 // newBranch creates a branch from the live one, named name (or name-2, -3…
 // when taken).
-func (a *Adapter) newBranch(ctx context.Context, agentID, name string) (*atoms.Branch, error) {
-	t, err := a.tree(ctx, agentID)
-	if err != nil {
-		return nil, err
-	}
+func (a *Adapter) newBranch(ctx context.Context, agentID string, t tree, name string) (*atoms.Branch, error) {
 	if t.live == nil {
 		return nil, platform.Errorf(platform.ErrNotFound, "no live branch to start a draft from")
 	}

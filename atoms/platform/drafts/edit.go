@@ -38,17 +38,29 @@ func (a *Adapter) EditForm(ctx context.Context, agentID, draftID string) (platfo
 	return wire.Editable(d, *ag, wire.Basis{Open: true, Revision: detail.Latest.DraftRevision}), nil
 }
 
+// EditVersion reads a published version's values for a draft forked from
+// it when the form is saved (Atoms forks drafts from any version).
+func (a *Adapter) EditVersion(ctx context.Context, agentID string, v platform.Version) (platform.Editable, error) {
+	ag, err := a.c.GetAgent(ctx, agentID, atoms.GetAgentOptions{VersionID: v.ID})
+	if err != nil {
+		return platform.Editable{}, wire.Read(err)
+	}
+	return wire.Editable(platform.Draft{}, *ag, wire.Basis{Head: v.ID, From: true}), nil
+}
+
 // SaveDraft writes the changed fields. v1 has no field-level check: a save
 // is refused when the draft moved past the revision the form was read at.
 // A request without a draft forks one from the version the form was read
-// from first (and discards it again when the edit is refused).
+// from first (and discards it again when the edit is refused); a fork of a
+// version EditVersion read is made even without changes.
 func (a *Adapter) SaveDraft(ctx context.Context, req platform.SaveRequest) (platform.Draft, error) {
 	b := wire.DecodeBasis(req.Basis)
 	if req.DraftID == "" && b.Head == "" {
 		return platform.Draft{}, platform.Errorf(platform.ErrRefused, "the form does not say which version to start the draft from; open it again")
 	}
 	patch := wire.Patch(req.Changes, b.WorkflowType, b.Tools)
-	if patch.Empty() {
+	fork := req.DraftID == "" && b.From
+	if patch.Empty() && !fork {
 		return platform.Draft{}, platform.Errorf(platform.ErrRefused, "there is nothing to save")
 	}
 	d := platform.Draft{ID: req.DraftID, Open: true}
@@ -57,7 +69,10 @@ func (a *Adapter) SaveDraft(ctx context.Context, req platform.SaveRequest) (plat
 		if err != nil {
 			return platform.Draft{}, wire.Write(err)
 		}
-		d.ID, d.Name, d.BaseID = created.DraftID, created.DraftName, b.Head
+		d.ID, d.Name, d.BaseID, d.Revision = created.DraftID, created.DraftName, b.Head, created.DraftRevision
+		if patch.Empty() {
+			return d, nil
+		}
 	} else {
 		detail, err := a.c.GetDraft(ctx, req.AgentID, req.DraftID, 1)
 		if isNotFound(err) {

@@ -10,12 +10,16 @@ import (
 // Basis is what an edit form was read from, kept in the form's session and
 // handed back at saving: whether a draft was open and at which revision (a
 // save must not overwrite edits made since), the version the values came
-// from (a new draft starts there), and the tools that travel with a
-// single_prompt agent's prompt.
+// from (a new draft starts there) and whether it was named on purpose, and
+// the tools that travel with a single_prompt agent's prompt.
 type Basis struct {
-	Open         bool         `json:"open,omitempty"`
-	Revision     int          `json:"revision"`
-	Head         string       `json:"head,omitempty"`
+	Open     bool   `json:"open,omitempty"`
+	Revision int    `json:"revision"`
+	Head     string `json:"head,omitempty"`
+	// From: the form was read from a published version other than the
+	// live one (EditVersion); saving creates the draft from Head even
+	// when no field changed.
+	From         bool         `json:"from,omitempty"`
 	WorkflowType string       `json:"workflowType,omitempty"`
 	Tools        []atoms.Tool `json:"tools,omitzero"`
 }

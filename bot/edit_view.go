@@ -2,21 +2,14 @@ package bot
 
 import (
 	"cmp"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
-	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
-	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
@@ -54,79 +47,6 @@ var editFields = []editField{
 	{name: platform.FieldModel, label: "Model", options: models},
 }
 
-// cmdEdit opens the modal at once (the trigger id lives 3 s), then reads
-// what it edits and fills the modal in with views.update. Nothing is created
-// on Atoms until the form is saved.
-func (h *Handler) cmdEdit(ctx context.Context, sc slack.SlashCommand, c command.Command) {
-	viewID, hash, err := h.slack.OpenView(ctx, sc.TriggerID, loadingView(c.Agent))
-	if err != nil {
-		h.log.Warn("open edit modal", "err", err)
-		h.send(ctx, sc, single(render.Note(":warning: The edit form could not be opened (Slack allows 3 seconds for that). Please run the command again.")))
-		return
-	}
-	view, err := h.loadEdit(ctx, sc, c, viewID)
-	if err != nil {
-		view = messageView("Edit draft", h.failure(command.Edit, err))
-	}
-	if err := h.slack.UpdateView(ctx, viewID, hash, view); err != nil {
-		h.log.Warn("fill edit modal", "err", err)
-	}
-}
-
-func (h *Handler) loadEdit(ctx context.Context, sc slack.SlashCommand, c command.Command, viewID string) (slack.ModalViewRequest, error) {
-	agent, err := h.resolveAgent(ctx, c.Agent)
-	if err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	var draft platform.Draft
-	if c.Draft != "" {
-		if draft, err = h.resolveDraft(ctx, agent, c.Draft, false); err != nil {
-			return slack.ModalViewRequest{}, err
-		}
-		if draft.Scanning {
-			return slack.ModalViewRequest{}, &workflow.RefusedError{Msg: fmt.Sprintf("Draft “%s” of %s is being published (its security check is running) and cannot be edited until that finishes.", render.Escape(draft.Name), render.Escape(agent.Name))}
-		}
-	} else if agent.LiveVersionID == "" {
-		return slack.ModalViewRequest{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to start a draft from."}
-	}
-	ed, err := h.atoms.EditForm(ctx, agent.ID, draft.ID)
-	if err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	original := maps.Clone(ed.Values)
-	if utf8.RuneCountInString(ed.Values[platform.FieldPrompt]) > maxInput {
-		delete(original, platform.FieldPrompt) // too long for a Slack input: not editable here
-	}
-	sess := state.EditSession{
-		ID: newSessionID(), AgentID: agent.ID, AgentName: agent.Name, DraftID: ed.Draft.ID,
-		DraftName: cmp.Or(ed.Draft.Name, draft.Name), WorkflowType: ed.WorkflowType, Revision: ed.Draft.Revision,
-		Basis: ed.Basis, NewName: newDraftName(cmp.Or(sc.UserName, sc.UserID), h.now()),
-		Channel: sc.ChannelID, UserID: sc.UserID, ViewID: viewID, Original: original, CreatedAt: h.now(),
-	}
-	if err := h.store.PutSession(ctx, sess, h.cfg.SessionTTL); err != nil {
-		return slack.ModalViewRequest{}, err
-	}
-	return editView(sess, ed.Values, ed.Draft.Open), nil
-}
-
-// newDraftName names a draft made by saving a form that named none: who
-// and when, in one word so it can be typed in a command without quotes.
-func newDraftName(user string, now time.Time) string {
-	clean := strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' {
-			return r
-		}
-		return '-'
-	}, user)
-	return render.Truncate(strings.Trim(clean, "-")+"-"+now.UTC().Format("2006-01-02-1504"), 100, "")
-}
-
-func newSessionID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "es_" + hex.EncodeToString(b)
-}
-
 func loadingView(agentRef string) slack.ModalViewRequest {
 	return messageView("Edit draft", render.Note(":hourglass_flowing_sand: Loading "+render.Escape(agentRef)+"…"))
 }
@@ -145,10 +65,13 @@ func plain(s string) *slack.TextBlockObject {
 }
 
 // editView is the form, pre-filled with the draft's current values (open
-// false: the draft has no open edits yet, or does not exist yet).
+// false: the draft has no open edits yet, or does not exist yet), or with a
+// version's for a draft forked from it.
 func editView(sess state.EditSession, values map[string]string, open bool) slack.ModalViewRequest {
 	var about string
 	switch {
+	case sess.DraftID == "" && sess.FromID != "":
+		about = fmt.Sprintf("*%s* · a new draft “%s” from %s, as it was published\n_Nothing is created on Atoms until you save; saving creates it even with no change._", render.Escape(sess.AgentName), render.Escape(sess.NewName), render.Escape(sess.FromRef))
 	case sess.DraftID == "":
 		about = fmt.Sprintf("*%s* · a new draft “%s” from the active version\n_Nothing is created on Atoms until you save._", render.Escape(sess.AgentName), render.Escape(sess.NewName))
 	case open:
