@@ -24,8 +24,7 @@ func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values m
 	if err != nil {
 		// The ack found the session; it expired or was saved since. There
 		// is no channel to tell: the form's context is gone.
-		h.log.Info("edit submission without session", "err", err)
-		out.done()
+		h.lostSession(ctx, err, values, out)
 		return
 	}
 	say := func(m string) { h.tell(ctx, sess.Channel, user, m) }
