@@ -126,4 +126,3 @@ func TestKeyEchoNeverReachesSlackOrLogs(t *testing.T) {
 		}
 	})
 }
-
