@@ -118,3 +118,12 @@ func (h *Handler) lostSession(ctx context.Context, err error, values map[string]
 		h.log.Warn("edit submission lost: the form had closed", "err", err)
 	}
 }
+
+// unreadablePromotion answers a Call me click whose promotion could not be
+// read: gone, or the database failing (which is not "gone").
+func (h *Handler) unreadablePromotion(ctx context.Context, err error) string {
+	if errors.Is(err, state.ErrNotFound) {
+		return ":warning: That promotion no longer exists; nothing to call."
+	}
+	return h.unexpected(ctx, "call", err).Text
+}

@@ -110,6 +110,18 @@ func TestFailuresAreExplainedWithARef(t *testing.T) {
 			logWant: "connection refused",
 		},
 		{
+			name: "call click, Redis stopped", stopsRedis: true,
+			act: func(t *testing.T, w world) string {
+				_, ts := w.h.promote(w.r, alice)
+				v := w.h.callMe(ts)
+				stopRedis(t, w)
+				w.r.click(bob, ts, render.ActionCall, v)
+				return w.h.lastEphemeral(bob)
+			},
+			want:    []string{"atomsbot cannot reach its database", "`call`"},
+			logWant: "connection refused",
+		},
+		{
 			name: "edit form submitted, Redis stopped", stopsRedis: true,
 			act: func(t *testing.T, w world) string {
 				f := w.h.openEdit(alice, demoAgent)

@@ -112,7 +112,7 @@ func (h *Handler) callClick(ctx context.Context, ic slack.InteractionCallback, a
 	case render.CallPromotion:
 		p, err := h.store.Promotion(ctx, ids[0])
 		if err != nil {
-			h.tell(ctx, channel, user, ":warning: That promotion no longer exists; nothing to call.")
+			h.tell(ctx, channel, user, h.unreadablePromotion(ctx, err))
 			return
 		}
 		ci.PromotionID, ci.AgentID, ci.Target = p.ID, p.AgentID, p.AgentName+" "+workflow.VersionName(p)
