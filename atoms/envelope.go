@@ -162,7 +162,7 @@ const maxExcerpt = 200
 
 // maxExcerptScan is how much of a body the excerpt reads. A key that
 // straddles it leaves a piece that the redaction still recognises.
-const maxExcerptScan = 64 << 10
+const maxExcerptScan = 16 << 10
 
 // excerpt makes a short, single-line text of a non-JSON body for errors and
 // logs: decoded and redacted first (tags dropped, so "<pre>Cannot GET

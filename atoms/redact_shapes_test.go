@@ -122,3 +122,29 @@ func TestKeyEchoShapesNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestIDKeptOnlyWhenItLooksLikeOne: the x-request-id is shown to
+// users for support tickets, so only an id-shaped value is kept.
+func TestRequestIDKeptOnlyWhenItLooksLikeOne(t *testing.T) {
+	c, _ := newTestClient(t, "https://api.example.test/atoms/v1", nil)
+	cases := []struct {
+		in   string
+		keep bool
+	}{
+		{"req_8f2a-01.x:1", true},
+		{"  7c41e2b9  ", true},
+		{"", false},
+		{"<!channel> hi", false},
+		{"a b", false},
+		{strings.Repeat("a", maxRequestID+1), false},
+		{testKey, false},
+		{"%73" + testKey[1:], false},
+		{"id-" + testKey[:9], false},
+	}
+	for _, tc := range cases {
+		got := c.requestID(http.Header{"X-Request-Id": {tc.in}})
+		if (got != "") != tc.keep || (tc.keep && got != strings.TrimSpace(tc.in)) {
+			t.Errorf("requestID(%q) = %q, keep %v", tc.in, got, tc.keep)
+		}
+	}
+}
