@@ -22,8 +22,8 @@ import (
 func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values map[string]string, out *refusal) {
 	sess, err := h.store.Session(ctx, sessionID)
 	if err != nil {
-		// The ack found the session; it expired or was saved since. There
-		// is no channel to tell: the form's context is gone.
+		// The ack found the session; it expired or was saved since, or
+		// Redis failed. There is no channel to tell, only the form.
 		h.lostSession(ctx, err, values, out)
 		return
 	}

@@ -71,8 +71,8 @@ func (h *Handler) unexpected(ctx context.Context, what string, err error, scrub 
 			"; nothing was changed. Try again in a minute" + requestRef(err) + " " + quoteRef(ref) + "."
 	case isPlatform(err):
 		// A known refusal: its words are the platform's, already free of
-		// internals; nothing more to add.
-		h.log.Warn(what+" failed", "ref", ref, "err", detail)
+		// internals, and the Atoms request id is the reference.
+		h.log.Warn(what+" failed", "err", detail)
 		return render.Note(":warning: " + name + " failed: " + render.Escape(platform.Explain(err)) + requestRef(err))
 	case !errors.Is(err, state.ErrNotFound) && h.storeDown(ctx):
 		cause = "database-unreachable"
