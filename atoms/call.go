@@ -173,7 +173,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int, body []byte, out 
 	if o.err != nil {
 		o.retryAfter, o.hasRetryAfter = parseRetryAfter(resp.Header, c.now())
 	}
-	c.finish(ctx, cl, n, start, o, c.redact(resp.Header.Get("X-Request-Id")))
+	c.finish(ctx, cl, n, start, o, c.requestID(resp.Header))
 	return o
 }
 

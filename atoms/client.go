@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomsbot/atomsbot/internal/redact"
 	"golang.org/x/time/rate"
 )
 
@@ -104,6 +105,7 @@ type Client struct {
 type credential struct {
 	key    string
 	header string
+	red    *redact.Redactor
 }
 
 // New returns a Client. It fails on an empty or malformed APIKey and on a
@@ -122,7 +124,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c := &Client{
 		base:        base,
-		cred:        &credential{key: opts.APIKey, header: "Bearer " + opts.APIKey},
+		cred:        &credential{key: opts.APIKey, header: "Bearer " + opts.APIKey, red: redact.New(opts.APIKey)},
 		hc:          opts.HTTPClient,
 		timeout:     opts.Timeout,
 		maxRetries:  opts.MaxRetries,
@@ -264,10 +266,6 @@ func (c *Client) waitRate(ctx context.Context) error {
 }
 
 // redact removes the API key from text that came from the network or from
-// lower layers before it reaches an error or a log line.
-func (c *Client) redact(s string) string {
-	if c.cred.key == "" || !strings.Contains(s, c.cred.key) {
-		return s
-	}
-	return strings.ReplaceAll(s, c.cred.key, "[REDACTED]")
-}
+// lower layers before it reaches an error or a log line: verbatim, escaped
+// or encoded, and any piece of it long enough to matter.
+func (c *Client) redact(s string) string { return c.cred.red.String(s) }

@@ -50,13 +50,13 @@ func (c *Client) decode(cl *call, resp *http.Response, raw []byte, out any) erro
 		Method:     cl.method,
 		Path:       cl.route,
 		Status:     resp.StatusCode,
-		RequestID:  c.redact(resp.Header.Get("X-Request-Id")),
+		RequestID:  c.requestID(resp.Header),
 		Deprecated: deprecated(resp.Header.Get("Deprecation")),
 	}
 	if err != nil {
 		if !json.Valid(raw) {
 			// The HTML 404 of an unknown route, a proxy's 502 page, …
-			apiErr.Body = c.redact(excerpt(raw))
+			apiErr.Body = c.excerpt(raw)
 			return apiErr
 		}
 		if ok2xx && !statusFalse(raw) {
@@ -68,7 +68,7 @@ func (c *Client) decode(cl *call, resp *http.Response, raw []byte, out any) erro
 		conflict = nil
 		env = envelope{Data: &skipData{}}
 		if json.Unmarshal(raw, &env) != nil {
-			apiErr.Body = c.redact(excerpt(raw))
+			apiErr.Body = c.excerpt(raw)
 			return apiErr
 		}
 	}
@@ -160,16 +160,39 @@ func deprecated(v string) bool {
 // maxExcerpt is the length of the Body excerpt of a non-JSON answer.
 const maxExcerpt = 200
 
-// excerpt makes a short, single-line text of a non-JSON body: tags dropped
-// (so "<pre>Cannot GET /x</pre>" reads "Cannot GET /x"), whitespace
-// collapsed, cut at maxExcerpt bytes on a rune boundary.
-func excerpt(raw []byte) string {
-	if len(raw) > 4*maxExcerpt {
-		raw = raw[:4*maxExcerpt]
+// maxExcerptScan is how much of a body the excerpt reads. A key that
+// straddles it leaves a piece that the redaction still recognises.
+const maxExcerptScan = 16 << 10
+
+// excerpt makes a short, single-line text of a non-JSON body for errors and
+// logs: decoded and redacted first (tags dropped, so "<pre>Cannot GET
+// /x</pre>" reads "Cannot GET /x", whitespace collapsed), cut at maxExcerpt
+// bytes on a rune boundary last, so no cut hides part of a key from the
+// redaction.
+func (c *Client) excerpt(raw []byte) string {
+	if len(raw) > maxExcerptScan {
+		raw = raw[:maxExcerptScan]
 	}
+	// Redacted before the tags go (a tag may split a key) and after.
+	s := c.redact(collapse(c.redact(string(raw))))
+	if len(s) > maxExcerpt {
+		cut := maxExcerpt
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	if s == "" {
+		return "(empty body)"
+	}
+	return s
+}
+
+// collapse drops tags and control characters and collapses whitespace.
+func collapse(s string) string {
 	var b strings.Builder
 	inTag, space := false, false
-	for _, r := range string(raw) {
+	for _, r := range s {
 		switch {
 		case r == '<':
 			inTag = true
@@ -187,16 +210,25 @@ func excerpt(raw []byte) string {
 			b.WriteRune(r)
 		}
 	}
-	s := b.String()
-	if len(s) > maxExcerpt {
-		cut := maxExcerpt
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
+	return b.String()
+}
+
+// maxRequestID bounds the x-request-id kept for support tickets.
+const maxRequestID = 100
+
+// requestID is the answer's x-request-id when it looks like one: it is
+// shown to users, so anything else (an echo, a key, markup) is dropped.
+func (c *Client) requestID(h http.Header) string {
+	id := strings.TrimSpace(h.Get("X-Request-Id"))
+	if id == "" || len(id) > maxRequestID || c.cred.red.Contains(id) {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		switch ch := id[i]; {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', ch == '-', ch == '_', ch == '.', ch == ':':
+		default:
+			return ""
 		}
-		s = s[:cut] + "…"
 	}
-	if s == "" {
-		return "(empty body)"
-	}
-	return s
+	return id
 }

@@ -237,9 +237,10 @@ func TestExcerpt(t *testing.T) {
 		{"only tags", "<html><body></body></html>", "(empty body)"},
 		{"cut on a rune boundary", long, strings.Repeat("é", maxExcerpt/2) + "…"},
 	}
+	c, _ := newTestClient(t, "https://api.example.test/atoms/v1", nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := excerpt([]byte(tt.in))
+			got := c.excerpt([]byte(tt.in))
 			if got != tt.want {
 				t.Errorf("excerpt = %q, want %q", got, tt.want)
 			}

@@ -23,6 +23,9 @@ func TestKeyNeverLeaks(t *testing.T) {
 		rt     func(r *http.Request) (*http.Response, error) // instead of the server
 		call   func(context.Context, *Client) error
 		opts   func(*Options)
+		// dropped: the echo sits only where the client drops it whole
+		// (a request id that is not one), so no marker shows.
+		dropped bool
 	}{
 		{
 			name: "json error messages, type and request id",
@@ -108,6 +111,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 				_, err := c.CreateDraft(ctx, "a1", CreateDraftRequest{SourceVersionID: "v1"})
 				return err
 			},
+			dropped: true,
 		},
 	}
 	for _, tt := range tests {
@@ -137,7 +141,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 			if logs.Len() == 0 {
 				t.Error("nothing was logged; the log check proves nothing")
 			}
-			if !strings.Contains(err.Error()+logs.String(), "[REDACTED]") && tt.name != "success of the wrong shape" {
+			if !strings.Contains(err.Error()+logs.String(), "[REDACTED]") && tt.name != "success of the wrong shape" && !tt.dropped {
 				t.Errorf("the echoed key was not redacted but dropped or never sent: %q", err.Error())
 			}
 		})

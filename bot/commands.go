@@ -151,16 +151,13 @@ func (h *Handler) failure(name string, err error) render.Message {
 		return render.Note(":snowflake: Atoms is in a configuration freeze for maintenance and takes no changes right now. Nothing was changed; please try again after the freeze.")
 	case errors.Is(err, platform.ErrBusy):
 		return render.Note(":hourglass_flowing_sand: Nothing was changed: " + render.Escape(platform.Explain(err)) + ".")
-	case errors.Is(err, context.DeadlineExceeded):
-		return render.Note(":hourglass: Atoms did not answer in time; nothing was changed by atomsbot. Please try again.")
 	case errors.Is(err, platform.ErrUnauthorized):
 		// Not the user's doing: say what an admin has to fix.
 		h.log.Warn("command failed: Atoms refused the API key", "command", name, "err", err)
 		return render.Note(fmt.Sprintf(":closed_lock_with_key: `%s` failed: Atoms refused atomsbot's API key (%s). An admin needs to check SMALLEST_API_KEY.%s",
 			name, render.Escape(platform.Explain(err)), requestRef(err)))
 	}
-	h.log.Warn("command failed", "command", name, "err", err)
-	return render.Note(":warning: `" + name + "` failed: " + render.Escape(platform.Explain(err)) + requestRef(err))
+	return h.unexpected(context.Background(), name, err)
 }
 
 // requestRef names the Atoms request id of a failed call, for a support

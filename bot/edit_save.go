@@ -22,10 +22,9 @@ import (
 func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values map[string]string, out *refusal) {
 	sess, err := h.store.Session(ctx, sessionID)
 	if err != nil {
-		// The ack found the session; it expired or was saved since. There
-		// is no channel to tell: the form's context is gone.
-		h.log.Info("edit submission without session", "err", err)
-		out.done()
+		// The ack found the session; it expired or was saved since, or
+		// Redis failed. There is no channel to tell, only the form.
+		h.lostSession(ctx, err, values, out)
 		return
 	}
 	say := func(m string) { h.tell(ctx, sess.Channel, user, m) }

@@ -49,8 +49,7 @@ func (h *Handler) editSubmission(ctx context.Context, ic slack.InteractionCallba
 	case errors.Is(err, state.ErrNotFound):
 		return Ack{Body: slack.NewUpdateViewSubmissionResponse(ptr(expiredView(h.cfg.SessionTTL)))}
 	default:
-		// Redis trouble: check every field now, the job reports the rest.
-		h.log.Warn("edit session read", "err", err)
+		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(submitted): h.storeFailure("edit", err)})}
 	}
 	if errs := validate(values, workflowType); len(errs) > 0 {
 		return Ack{Body: slack.NewErrorsViewSubmissionResponse(errs)}

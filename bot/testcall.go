@@ -112,7 +112,7 @@ func (h *Handler) callClick(ctx context.Context, ic slack.InteractionCallback, a
 	case render.CallPromotion:
 		p, err := h.store.Promotion(ctx, ids[0])
 		if err != nil {
-			h.tell(ctx, channel, user, ":warning: That promotion no longer exists; nothing to call.")
+			h.tell(ctx, channel, user, h.unreadablePromotion(ctx, err))
 			return
 		}
 		ci.PromotionID, ci.AgentID, ci.Target = p.ID, p.AgentID, p.AgentName+" "+workflow.VersionName(p)
@@ -194,8 +194,7 @@ func (h *Handler) callFailure(err error, phone string) render.Message {
 		errors.Is(err, platform.ErrFrozen) || errors.Is(err, platform.ErrWrongModel):
 		return render.Note(":no_entry_sign: No call was placed: " + render.Escape(mask(platform.Explain(err))) + ".")
 	}
-	h.log.Warn("test call failed", "err", mask(err.Error()))
-	return render.Note(":warning: No call was placed: " + render.Escape(mask(platform.Explain(err))) + requestRef(err))
+	return h.unexpected(context.Background(), "call", err, mask)
 }
 
 // CallPhoneCallbackID routes the phone form's submission.
@@ -253,12 +252,12 @@ func (h *Handler) phoneSubmission(ctx context.Context, ic slack.InteractionCallb
 	case errors.Is(err, state.ErrNotFound):
 		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": "This form expired; nothing was saved. Click Call me again."})}
 	case err != nil:
-		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": "atomsbot cannot reach its database; nothing was saved. Try again in a minute."})}
+		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": h.storeFailure("phone number", err)})}
 	case ci.User != ic.User.ID:
 		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": "This form belongs to someone else; nothing was saved."})}
 	}
 	if err := h.store.SetPhone(rctx, ci.User, phone); err != nil {
-		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": "atomsbot cannot reach its database; nothing was saved. Try again in a minute."})}
+		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{"phone": h.storeFailure("phone number", err)})}
 	}
 	if !h.submit(func(ctx context.Context) {
 		if !ci.CallAfter {

@@ -109,8 +109,13 @@ func Temporary(err error) bool {
 		errors.Is(err, ErrBusy) || errors.Is(err, ErrFrozen)
 }
 
+// Unexplained is what Explain says of an error that is not the platform's:
+// its text may hold addresses, type names or upstream bodies, which are for
+// the log only.
+const Unexplained = "an unexpected error inside atomsbot"
+
 // Explain is err in words for users: the message of an *Error, a conflict or
-// a move, else the error's own text.
+// a move, else Unexplained — never the error's own text.
 func Explain(err error) string {
 	var pe *Error
 	var ce *ConflictError
@@ -126,7 +131,7 @@ func Explain(err error) string {
 		}
 		return pe.Kind.Error()
 	}
-	return err.Error()
+	return Unexplained
 }
 
 // RequestID is the platform's request id carried by err ("" if none).

@@ -4,55 +4,46 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync/atomic"
+
+	"github.com/atomsbot/atomsbot/internal/redact"
 )
 
 // redacted replaces a secret wherever it would be logged.
-const redacted = "[REDACTED]"
+const redacted = redact.Marker
 
 // minSecretLen keeps a degenerate one-letter "secret" from blanking every
 // log line; real tokens and keys are far longer.
 const minSecretLen = 6
 
-// redactor scrubs known secret values from every attribute and message of a
-// log record. The components never log secrets on purpose; this is the net
-// under them (an error string that quotes a header, a URL with a password).
+// redactor scrubs known secret values (the API key, the Slack tokens and
+// signing secret, URL passwords) from every attribute and message of a log
+// record. The components never log secrets on purpose; this is the net
+// under them (an error string that quotes a header, an upstream body that
+// echoes a token JSON-escaped or percent-encoded, an excerpt cut half-way
+// through a key).
 type redactor struct {
-	secrets []string
-	repl    *strings.Replacer
-	hits    atomic.Int64 // values that needed scrubbing: tests assert 0
+	red  *redact.Redactor
+	hits atomic.Int64 // values that needed scrubbing: tests assert 0
 }
 
 func newRedactor(secrets []string) *redactor {
-	r := &redactor{}
-	var pairs []string
+	var kept []string
 	for _, s := range secrets {
 		if len(s) >= minSecretLen {
-			r.secrets = append(r.secrets, s)
-			pairs = append(pairs, s, redacted)
+			kept = append(kept, s)
 		}
 	}
-	r.repl = strings.NewReplacer(pairs...)
-	return r
+	return &redactor{red: redact.New(kept...)}
 }
 
 // Hits is how many logged values contained a secret.
 func (r *redactor) Hits() int64 { return r.hits.Load() }
 
-func (r *redactor) contains(s string) bool {
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			return true
-		}
-	}
-	return false
-}
-
 // replaceAttr is a slog.HandlerOptions.ReplaceAttr: slog passes it every
 // attribute, resolved, including the message.
 func (r *redactor) replaceAttr(_ []string, a slog.Attr) slog.Attr {
-	if len(r.secrets) == 0 {
+	if r.red.Empty() {
 		return a
 	}
 	var s string
@@ -71,11 +62,11 @@ func (r *redactor) replaceAttr(_ []string, a slog.Attr) slog.Attr {
 	default:
 		return a // numbers, times, durations, bools
 	}
-	if !r.contains(s) {
+	if !r.red.Contains(s) {
 		return a
 	}
 	r.hits.Add(1)
-	return slog.String(a.Key, r.repl.Replace(s))
+	return slog.String(a.Key, r.red.String(s))
 }
 
 // newLogger returns the process logger: JSON lines (text for people at a

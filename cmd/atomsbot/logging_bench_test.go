@@ -19,7 +19,7 @@ func BenchmarkLogLine(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				bc.log.Info("slack request", "route", "commands", "outcome", "ok", "ms", 3,
-					"request_id", "5f1c9e0a7b3d1122", "retry", "")
+					"request_id", "0a1b2c3d4e5f6789", "retry", "")
 			}
 		})
 	}

@@ -4,9 +4,12 @@
 package wire
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/platform"
@@ -111,7 +114,6 @@ func translate(err error, write bool) error {
 	var ae *atoms.APIError
 	if errors.As(err, &ae) {
 		e.RequestID = ae.RequestID
-		e.Msg = strings.Join(ae.Messages, "; ")
 	}
 	switch {
 	case errors.Is(err, atoms.ErrMigrationRequired):
@@ -121,27 +123,67 @@ func translate(err error, write bool) error {
 	case errors.Is(err, atoms.ErrPublishInProgress), errors.Is(err, atoms.ErrSourceScanning):
 		e.Kind, e.Msg = platform.ErrBusy, "a publish is being security-checked there; try again once it finishes"
 	case errors.Is(err, atoms.ErrSecurityCheckPending):
-		e.Kind = platform.ErrCheckPending
+		e.Kind, e.Msg = platform.ErrCheckPending, refusalText(ae, "the security check has not passed yet")
 	case errors.Is(err, atoms.ErrNotFound):
-		e.Kind = platform.ErrNotFound
-		if e.Msg == "" {
-			e.Msg = "Atoms says it does not exist (any more)"
-		}
+		e.Kind, e.Msg = platform.ErrNotFound, refusalText(ae, "Atoms says it does not exist (any more)")
 	case ae != nil && ae.Status == http.StatusUnauthorized:
-		e.Kind = platform.ErrUnauthorized
-		e.Msg = "HTTP 401: " + e.Msg
+		e.Kind, e.Msg = platform.ErrUnauthorized, "HTTP 401"
 	case write && atoms.Ambiguous(err):
-		e.Kind = platform.ErrUnclear
+		e.Kind, e.Msg = platform.ErrUnclear, "Atoms did not answer clearly ("+noAnswer(err, ae)+")"
 	case ae != nil && !ae.Temporary():
-		e.Kind = platform.ErrRefused
+		e.Kind, e.Msg = platform.ErrRefused, refusalText(ae, fmt.Sprintf("Atoms refused the request (HTTP %d)", ae.Status))
+	case errors.Is(err, atoms.ErrInvalidArgument):
+		// A request the client would not send: a bug, not Atoms' doing.
+		e.Kind, e.Msg = platform.ErrRefused, "atomsbot refused to send an incomplete request to Atoms"
 	default:
 		// Network errors, timeouts, 5xx and 429 of a read.
-		e.Kind = platform.ErrUnavailable
-	}
-	if e.Msg == "" {
-		e.Msg = err.Error()
+		e.Kind, e.Msg = platform.ErrUnavailable, "Atoms is unavailable ("+noAnswer(err, ae)+")"
 	}
 	return e
+}
+
+// maxRefusal bounds Atoms' own words in a message to users.
+const maxRefusal = 300
+
+// refusalText is the envelope's messages of a 4xx refusal: Atoms' words
+// for what the user asked (e.g. "Agent is archived and cannot initiate
+// calls"), already free of the key, on one line and bounded. A body that
+// is not an error envelope (an HTML page, a proxy's text) is never shown:
+// fallback is.
+func refusalText(ae *atoms.APIError, fallback string) string {
+	if ae == nil || ae.Status >= 500 || len(ae.Messages) == 0 {
+		return fallback
+	}
+	msg := strings.Join(strings.Fields(strings.Join(ae.Messages, "; ")), " ")
+	if msg == "" {
+		return fallback
+	}
+	if len(msg) > maxRefusal {
+		cut := maxRefusal
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
+}
+
+// noAnswer says in words what came back instead of a usable answer: an
+// HTTP status, no answer in time, or none at all.
+func noAnswer(err error, ae *atoms.APIError) string {
+	switch {
+	case ae != nil:
+		return fmt.Sprintf("HTTP %d", ae.Status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time"
+	case errors.Is(err, context.Canceled):
+		return "the request was cut short"
+	}
+	var ne *atoms.NetworkError
+	if errors.As(err, &ne) {
+		return "it could not be reached"
+	}
+	return "its answer could not be read"
 }
 
 // CheckFailed refuses a test call of a version whose security check failed.
