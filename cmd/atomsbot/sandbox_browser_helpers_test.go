@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -110,13 +111,20 @@ func (d *sbDriver) resize(height int64) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// checkConsole fails the test if the page logged errors.
-func (d *sbDriver) checkConsole() {
+// checkConsole fails the test if the page logged errors other than those
+// containing one of expected.
+func (d *sbDriver) checkConsole(expected ...string) {
 	d.t.Helper()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.problems) > 0 {
-		d.t.Errorf("the page logged errors:\n%s", strings.Join(d.problems, "\n"))
+	var bad []string
+	for _, p := range d.problems {
+		if !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(p, e) }) {
+			bad = append(bad, p)
+		}
+	}
+	if len(bad) > 0 {
+		d.t.Errorf("the page logged errors:\n%s", strings.Join(bad, "\n"))
 	}
 }
 
