@@ -12,7 +12,7 @@ import { sidebar } from "./sidebar.js";
 const USER_KEY = "atomsbot-sandbox-user";
 
 // downText is what the page says when the sandbox's server does not answer.
-const downText = "The sandbox is not answering: is `make run` still running? Nothing was sent; try again once it is back.";
+const downText = "The sandbox's server is not answering (is make run still running?). Nothing was sent: try again once it is back.";
 
 const state = {
   config: null,
