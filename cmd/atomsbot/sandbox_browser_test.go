@@ -45,6 +45,10 @@ func sbStory(t *testing.T, browser, model, suffix string, view sbViewport) {
 	d := sbOpen(t, browser, w.URL, view)
 	if view.narrow() {
 		d.step("the sidebar is out of sight until asked for", until(`getComputedStyle(document.querySelector('#sidebar')).visibility === 'hidden'`))
+		d.step("☰ opens it as a drawer; Escape closes it and gives focus back", d.openDrawer("menu"),
+			until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'true'`),
+			chromedp.KeyEvent(kb.Escape),
+			until(`document.querySelector('#sidebar.open') === null && document.activeElement === document.querySelector('#menu')`))
 	} else {
 		sbCheckMrkdwn(t, d)
 		sbCheckChips(t, d)
