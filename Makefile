@@ -5,10 +5,12 @@ BENCHTIME ?= 1s
 
 .PHONY: run test build vet fmt fmt-check bench fuzz lint docker clean
 
-## run: the sandbox — embedded Redis, Atoms simulator, local Slack stand-in (no credentials)
+## run: the sandbox — embedded Redis, Atoms simulator, local Slack stand-in (no credentials);
+##      ADDR picks where the page is served (make run ADDR=localhost:3001)
+ADDR ?= localhost:3000
 run:
 	@$(GO) build -o bin/atomsbot ./cmd/atomsbot
-	@exec ./bin/atomsbot -sandbox
+	@exec ./bin/atomsbot -sandbox -addr '$(ADDR)'
 
 ## test: everything CI runs (gofmt check, go vet, go test -race; uses a real Redis when REDIS_URL is set)
 test: fmt-check vet

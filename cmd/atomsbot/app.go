@@ -71,6 +71,9 @@ type appOptions struct {
 	DrainDelay time.Duration
 	// ShutdownGrace bounds the whole graceful shutdown; default 25 s.
 	ShutdownGrace time.Duration
+	// WatchInterval is how often watched agents are looked at; 0 is the
+	// engine's default.
+	WatchInterval time.Duration
 }
 
 // newApp wires every part from cfg. Redis is not required to answer yet: the
@@ -128,7 +131,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 			AllowSelf: cfg.AllowSelfApproval, TTL: cfg.ApprovalTTL,
 		},
 		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout, TestCallsPerHour: cfg.TestCallsPerHour,
-		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics,
+		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics, WatchInterval: o.WatchInterval,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))
 	a.handler = bot.NewHandler(plat, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})

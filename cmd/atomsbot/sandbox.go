@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
@@ -22,8 +24,9 @@ import (
 // page signs requests for anyone who can reach it), security checks slow
 // enough to watch, a poller quick enough not to add to the wait.
 const (
-	sandboxAddr         = "localhost:3000"
-	sandboxPollInterval = 500 * time.Millisecond
+	sandboxAddr          = "localhost:3000"
+	sandboxPollInterval  = 500 * time.Millisecond
+	sandboxWatchInterval = 2 * time.Second // a dashboard change is announced soon after
 )
 
 // sandboxOptions tune the sandbox; tests shorten the check and poll.
@@ -34,6 +37,9 @@ type sandboxOptions struct {
 	Model        string
 	CheckDelay   time.Duration // 0: the simulator's default (about 6 s)
 	PollInterval time.Duration // 0: sandboxPollInterval
+	// WatchInterval is how often watched agents are looked at; 0:
+	// sandboxWatchInterval.
+	WatchInterval time.Duration
 	// Log receives the text logs (secrets redacted); nil discards them.
 	Log io.Writer
 	// RedisURL is empty for the embedded Redis (what the sandbox uses);
@@ -65,11 +71,35 @@ func runSandbox(ctx context.Context, addr, model string, stdout, stderr io.Write
 		fmt.Fprintln(stdout, "  this page standing in for Slack. Try `/atoms help`. Ctrl-C stops it.")
 		fmt.Fprintln(stdout)
 	}})
+	var inUse *addrInUseError
+	if errors.As(err, &inUse) {
+		fmt.Fprintf(stderr, "atomsbot sandbox: %s is already in use (another sandbox?); pick another address: make run ADDR=%s (or atomsbot -sandbox -addr %[2]s)\n", inUse.addr, inUse.next())
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "atomsbot sandbox:", err)
 		return 1
 	}
 	return 0
+}
+
+// addrInUseError is the sandbox's address taken by another process.
+type addrInUseError struct {
+	addr string
+	err  error
+}
+
+func (e *addrInUseError) Error() string { return "listen on " + e.addr + ": " + e.err.Error() }
+func (e *addrInUseError) Unwrap() error { return e.err }
+
+// next is the address with the following port, a likely free one.
+func (e *addrInUseError) next() string {
+	host, port, err := net.SplitHostPort(e.addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n <= 0 || n >= 65535 {
+		return "localhost:3001"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
 }
 
 // serveSandbox runs the sandbox until ctx ends. The simulated Atoms API and
@@ -82,6 +112,9 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = sandboxPollInterval
+	}
+	if o.WatchInterval <= 0 {
+		o.WatchInterval = sandboxWatchInterval
 	}
 	secret, token, apiKey := randomHex(32), "xoxb-sandbox-"+randomHex(16), "sk_sandbox_"+randomHex(16)
 
@@ -113,6 +146,9 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 	}()
 
 	ln, err := net.Listen("tcp", o.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &addrInUseError{addr: o.Addr, err: err}
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Addr, err)
 	}
@@ -135,14 +171,14 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 			log.Warn("show a simulated call", "err", err)
 		}
 	})
-	a, err := newApp(cfg, appOptions{Logger: log, KeyPrefix: o.KeyPrefix})
+	a, err := newApp(cfg, appOptions{Logger: log, KeyPrefix: o.KeyPrefix, WatchInterval: o.WatchInterval})
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("start the bot: %w", err)
 	}
 	page, err := sandbox.New(sandbox.Options{
 		Slack: fake, Secret: secret, BotURL: "http://" + dialAddr(ln.Addr()),
-		Channel: channel, Users: users, Usage: usageLines(), Logger: log,
+		Channel: channel, Users: users, Commands: subcommands(), Controls: simControls{sim}, Logger: log,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -175,11 +211,12 @@ func modelName(model string) string {
 	return "v2: the branch model, as production runs"
 }
 
-// usageLines is the message box's hint: every subcommand's usage.
-func usageLines() []string {
-	out := make([]string, 0, len(command.Order))
+// subcommands are the message box's hint chips: every subcommand the
+// parser knows, in the help's order, with its usage and summary.
+func subcommands() []sandbox.Subcommand {
+	out := make([]sandbox.Subcommand, 0, len(command.Order))
 	for _, name := range command.Order {
-		out = append(out, command.UsageOf(name))
+		out = append(out, sandbox.Subcommand{Name: name, Usage: command.UsageOf(name), Summary: command.SummaryOf(name)})
 	}
 	return out
 }

@@ -1,191 +1,59 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
-// sbBrowser finds a Chromium: $ATOMSBOT_BROWSER, else Debian's chromium (or
-// another Chrome) on PATH.
-func sbBrowser() string {
-	if p := os.Getenv("ATOMSBOT_BROWSER"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// sbDriver drives one page of the sandbox in a headless browser.
-type sbDriver struct {
-	t   *testing.T
-	ctx context.Context
-
-	mu       sync.Mutex
-	problems []string // uncaught exceptions and console errors
-}
-
-// step runs actions with a deadline, failing the test with the channel's
-// text when they do not complete.
-func (d *sbDriver) step(name string, actions ...chromedp.Action[chromedp.Void]) {
-	d.t.Helper()
-	ctx, cancel := context.WithTimeout(d.ctx, sbGuard)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		feed, _ := chromedp.Run(d.ctx, chromedp.Evaluate[string](`document.querySelector('#feed') ? document.querySelector('#feed').innerText : ''`))
-		d.t.Fatalf("%s: %v\nthe channel shows:\n%s", name, err, feed)
-	}
-}
-
-// until waits for a JavaScript condition, re-checked on every DOM change.
-func until(js string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0))
-}
-
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// feedHas waits until the channel's text contains s.
-func feedHas(s string) chromedp.Action[chromedp.Void] {
-	return until(`document.querySelector('#feed').innerText.includes(` + jsString(s) + `)`)
-}
-
-// command types a slash command into the message box and sends it with Enter.
-func (d *sbDriver) command(text string, wantInFeed string) {
-	d.t.Helper()
-	d.step("/atoms "+text, chromedp.SendKeys(chromedp.ID("message-box"), text+kb.Enter), feedHas(wantInFeed))
-}
-
-func (d *sbDriver) actAs(user string) {
-	d.t.Helper()
-	d.step("switch to "+user,
-		chromedp.Click(chromedp.CSS(`.user-switch[data-user="`+user+`"]`)),
-		until(`document.querySelector('.user-switch[data-user="`+user+`"]').getAttribute('aria-pressed') === 'true'`))
-}
-
-// clickInFeed clicks the first button of the channel with exactly this text.
-// Finding and clicking happen in one page-side step, retried until the button
-// exists: the feed re-renders as messages are updated, so a node looked up
-// first and clicked later may be gone.
-func clickInFeed(text string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](`(() => {
-		const b = document.evaluate('//div[@id="feed"]//button[normalize-space(.)="`+text+`"]', document, null,
-			XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
-		if (!b) return false;
-		b.click();
-		return true;
-	})()`, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0))
-}
-
-// clickInApproval clicks the button with exactly this text in the approval
-// request (the channel message that has an Approve button), not in another
-// message: alice's diff of the draft offers Call me too, and it may still
-// be on the page for a moment after switching users.
-func clickInApproval(text string) chromedp.Action[chromedp.Void] {
-	return chromedp.Poll[chromedp.Void](`(() => {
-		for (const m of document.querySelectorAll('#feed .msg:not(.ephemeral)')) {
-			const bs = [...m.querySelectorAll('button')];
-			if (!bs.some(b => b.innerText.trim() === "Approve")) continue;
-			const b = bs.find(b => b.innerText.trim() === `+jsString(text)+`);
-			if (b) { b.click(); return true; }
-		}
-		return false;
-	})()`, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0))
-}
-
-// buttonShown is a JavaScript condition: the channel shows a button with
-// exactly this text.
-func buttonShown(text string) string {
-	return `document.evaluate('//div[@id="feed"]//button[normalize-space(.)="` + text + `"]', document, null, XPathResult.BOOLEAN_TYPE, null).booleanValue`
-}
-
 // TestSandboxInBrowser drives the whole story in the page with a real
-// browser: help, agents, diff, edit in the modal (with a field error first),
-// promote, a refused approval by the outsider, the approval by bob, the wait
-// for the security check and "is live", then a rejection confirmed in the
-// button's dialog. It ends with a screenshot of the channel (see
-// sbScreenshotPath for where).
+// browser: help, agents, diff, edit in the modal (with a field error first,
+// and Escape closing it once), promote, a refused approval by the outsider,
+// the approval by bob, the wait for the security check and "is live", then
+// a rejection (its confirmation or reason answered). It saves screenshots
+// of the channel and of the approval request pending, approved and
+// rejected (see sbScreenshotPath for where).
 //
 // The sandbox simulates the branch model by default, as production runs;
-// the same story runs on the drafts + versions model too.
+// the same story runs on the drafts + versions model too, and on a
+// phone-sized screen, where the sidebar is a drawer. The phone pass also
+// tries the sandbox controls (a watch told of a dashboard change, a failing
+// security check) and a reload keeping the command history.
 func TestSandboxInBrowser(t *testing.T) {
-	browser := sbBrowser()
-	if browser == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium found (install it: apt-get install -y chromium); CI must run the browser test")
-		}
-		t.Skip("no chromium found; install it with apt-get install -y chromium to run the browser test")
+	browser := sbBrowser(t)
+	passes := []struct {
+		name, model, suffix string
+		view                sbViewport
+	}{
+		{"branch model (default)", "", "", sbDesktop},
+		{"v1", "v1", "v1", sbDesktop},
+		{"branch model on a phone", "", "phone", sbHandset},
 	}
-	for _, model := range []string{"", "v1"} {
-		name := "branch model (default)"
-		if model != "" {
-			name = model
-		}
-		t.Run(name, func(t *testing.T) { sbStory(t, browser, model) })
+	for _, p := range passes {
+		t.Run(p.name, func(t *testing.T) { sbStory(t, browser, p.model, p.suffix, p.view) })
 	}
 }
 
-// sbStory is the README's story in the sandbox of one model.
-func sbStory(t *testing.T, browser, model string) {
-	w := sbStart(t, sandboxOptions{Model: model, CheckDelay: 2 * time.Second, PollInterval: 200 * time.Millisecond})
-
-	profile := sbProfileDir(t)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 1000),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-	d := &sbDriver{t: t, ctx: ctx}
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("start %s: %v", browser, err)
+// sbStory is the README's story in the sandbox of one model, in one viewport.
+func sbStory(t *testing.T, browser, model, suffix string, view sbViewport) {
+	w := sbStart(t, sandboxOptions{Model: model, CheckDelay: 2 * time.Second, PollInterval: 200 * time.Millisecond, WatchInterval: 300 * time.Millisecond})
+	d := sbOpen(t, browser, w.URL, view)
+	if view.narrow() {
+		d.step("the sidebar is out of sight until asked for", until(`getComputedStyle(document.querySelector('#sidebar')).visibility === 'hidden'`))
+		d.step("☰ opens it as a drawer; Escape closes it and gives focus back", d.openDrawer("menu"),
+			until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'true'`),
+			chromedp.KeyEvent(kb.Escape),
+			until(`document.querySelector('#sidebar.open') === null && document.activeElement === document.querySelector('#menu')`))
+	} else {
+		sbCheckMrkdwn(t, d)
+		sbCheckChips(t, d)
+		sbCheckConfirmDialog(t, d)
 	}
-	console := chromedp.Console(ctx)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
-				d.mu.Lock()
-				d.problems = append(d.problems, m.String())
-				d.mu.Unlock()
-			}
-		}
-	}()
-
-	d.step("open the page", chromedp.Navigate(w.URL), chromedp.WaitVisible(chromedp.CSS(".conn.live")),
-		until(`document.querySelector('#channel-name').textContent === '#agent-releases'`))
-	sbCheckMrkdwn(t, ctx)
 	d.actAs("UALICE")
 
 	d.command("/atoms help", "drafts, diffs, approvals")
@@ -193,13 +61,21 @@ func sbStory(t *testing.T, browser, model string) {
 	d.command("/atoms agents", "solar-lead-qualifier")
 	d.command(`/atoms diff support-concierge "Refund policy update"`, "Refunds: items can be returned")
 
-	// The edit modal: a first message over 500 characters is refused with
-	// a field error, then a valid one is saved.
+	// The edit modal: Escape closes it (and the bot's view with it); then
+	// a first message over 500 characters is refused with a field error,
+	// and a valid one is saved.
 	first := `.modal .bk-input[data-block-id="firstMessage"] .bk-control`
-	d.step("open the edit modal",
+	openEdit := chromedp.Steps(
 		chromedp.SendKeys(chromedp.ID("message-box"), `/atoms edit support-concierge "Refund policy update"`+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(first)),
 		until(`document.querySelector('.modal [data-block-id="prompt"] textarea').value.includes('Refunds:')`))
+	d.step("open the edit modal", openEdit)
+	d.step("Escape closes it", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(".modal")),
+		until(`document.activeElement === document.querySelector('#message-box')`))
+	if n := len(w.Slack.ViewStack("UALICE")); n != 0 {
+		t.Errorf("after Escape alice still has %d modal(s) open", n)
+	}
+	d.step("open the edit modal again", openEdit)
 	d.step("submit an invalid first message",
 		chromedp.SetValue(chromedp.CSS(first), strings.Repeat("x", 501)),
 		chromedp.Click(chromedp.CSS(".modal-submit")),
@@ -211,15 +87,16 @@ func sbStory(t *testing.T, browser, model string) {
 		chromedp.WaitNotPresent(chromedp.CSS(".modal")),
 		feedHas("edited draft"), feedHas(hello))
 
-	d.step("promote", chromedp.SendKeys(chromedp.ID("message-box"), `/atoms promote support-concierge "Refund policy update" Refund policy, friendlier greeting`+kb.Enter),
-		until(buttonShown("Approve")))
+	d.step("promote", chromedp.SendKeys(chromedp.ID("message-box"), `/atoms promote support-concierge "Refund policy update" Refund policy, friendlier greeting`+kb.Enter))
+	approved := d.approvalTS()
+	d.screenshot(msgSelector(approved), "approval-pending", suffix)
 
 	// Bob listens before approving: Call me asks for his number (an invalid
 	// one gets an error under the field), then the sandbox's phone rings in
 	// the channel and bob alone sees the number, masked.
 	d.actAs("UBOB")
 	phone := `.modal .bk-input[data-block-id="phone"] .bk-control`
-	d.step("bob clicks Call me on the request", clickInApproval("Call me"), chromedp.WaitVisible(chromedp.CSS(phone)))
+	d.step("bob clicks Call me on the request", clickInApproval("atoms_call"), chromedp.WaitVisible(chromedp.CSS(phone)))
 	d.step("submit an invalid number",
 		chromedp.SetValue(chromedp.CSS(phone), "555-0100"),
 		chromedp.Click(chromedp.CSS(".modal-submit")),
@@ -234,24 +111,34 @@ func sbStory(t *testing.T, browser, model string) {
 	// The outsider may not approve; what the bot tells her is hers alone.
 	d.actAs("UOLIVIA")
 	d.step("olivia does not see bob's number", until(`!document.querySelector('#feed').innerText.includes('••• 4567')`))
-	d.step("outsider clicks Approve", clickInFeed("Approve"), feedHas("not on the list of approvers"))
+	d.step("outsider clicks Approve", clickInApproval("atoms_approve"), feedHas("not on the list of approvers"))
 	d.actAs("UBOB")
 	d.step("bob does not see olivia's refusal", until(`!document.querySelector('#feed').innerText.includes('not on the list of approvers')`))
-	d.step("bob approves; the check passes; the version goes live", clickInFeed("Approve"), feedHas("is live"),
-		until("!"+buttonShown("Approve")),
+	d.step("bob approves; the check passes; the version goes live", clickInApproval("atoms_approve"), feedHas("is live"),
+		until(approvalRequest+` === undefined`),
 		until(`document.querySelector('#feed .edited') !== null`))
+	d.screenshot(msgSelector(approved), "approval-approved", suffix)
 
-	// Another promotion, rejected through the button's confirmation dialog.
+	// Another promotion, rejected by bob.
 	d.actAs("UALICE")
 	d.command(`/atoms promote clinic-scheduler "Insurance questions"`, "Promotion: clinic-scheduler")
+	rejected := d.approvalTS()
 	d.actAs("UBOB")
-	d.step("bob rejects, confirming", clickInFeed("Reject"), chromedp.WaitVisible(chromedp.CSS(".confirm .confirm-ok")),
-		chromedp.Click(chromedp.CSS(".confirm .confirm-ok")), feedHas("rejected"),
-		until(`document.querySelector('.confirm') === null`))
+	d.step("bob rejects", clickInApproval("atoms_reject"), answerRejection(),
+		until(`document.querySelector('.modal') === null`))
+	d.screenshot(msgSelector(rejected), "approval-rejected", suffix)
+
+	if view.narrow() {
+		sbTryControls(t, d)
+	}
 
 	st := w.Slack.Snapshot()
-	if n := st.CountText("is live"); n != 1 {
-		t.Errorf("%d posts say 'is live', want 1", n)
+	wantLive := 1
+	if view.narrow() {
+		wantLive++ // the watch's announcement of the dashboard's change
+	}
+	if n := st.CountText("is live"); n != wantLive {
+		t.Errorf("%d posts say 'is live', want %d", n, wantLive)
 	}
 	sbCheckTestCall(t, st)
 	approval := sbApprovalMessage(t, st)
@@ -260,22 +147,86 @@ func sbStory(t *testing.T, browser, model string) {
 	if first := string(approval.History[0].Blocks); approval.Edits == 0 || !strings.Contains(first, `*Security check*\n:hourglass_flowing_sand:`) {
 		t.Errorf("the approval request was not posted while the check was running, then edited in place: %d edits, first %s", approval.Edits, approval.History)
 	}
+	d.screenshot("", "sandbox-channel", suffix)
+	d.checkConsole()
+}
 
-	shot, err := sbScreenshot(ctx)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	path := sbScreenshotPath(t, model)
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the channel: %s", path)
+// answerRejection answers whatever a click on Reject asks: a confirmation
+// dialog (focus on its safe button, then confirmed) or a modal asking for
+// a reason (given, then submitted), until the request says it was
+// rejected and offers no buttons any more.
+func answerRejection() chromedp.Action[chromedp.Void] {
+	return until(`(() => {
+		const dialog = document.querySelector('.confirm');
+		if (dialog) {
+			if (!document.activeElement.matches('.confirm-deny')) throw new Error('the confirmation does not start on its safe button');
+			dialog.querySelector('.confirm-ok').click();
+			return false;
+		}
+		const modal = document.querySelector('.modal[data-view-id]');
+		if (modal) {
+			for (const c of modal.querySelectorAll('.bk-control')) {
+				if (c.tagName === 'SELECT' && !c.value && c.options.length > 1) c.value = c.options[1].value;
+				else if (c.tagName !== 'SELECT' && !c.value) c.value = 'Not before the insurance FAQ is reviewed';
+			}
+			const submit = modal.querySelector('.modal-submit');
+			if (submit && !submit.disabled) submit.click();
+			return false;
+		}
+		const m = [...document.querySelectorAll('#feed .msg:not(.ephemeral)')].find(m => m.innerText.includes('clinic-scheduler') && /rejected/i.test(m.innerText));
+		return m !== undefined && !m.querySelector('button[data-action-id="atoms_reject"]');
+	})()`)
+}
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.problems) > 0 {
-		t.Errorf("the page logged errors:\n%s", strings.Join(d.problems, "\n"))
+// sbTryControls is what only the sandbox's controls show: a watched agent
+// changed in the dashboard is announced, channel names read as names, a
+// failing security check ends a promotion, and the command history
+// survives a reload.
+func sbTryControls(t *testing.T, d *sbDriver) {
+	d.actAs("UALICE")
+	d.command("/atoms watch support-concierge", "support-concierge")
+	d.command("/atoms status support-concierge", "Watched in")
+	d.step("a channel reads as its name", feedHas("Watched in #agent-releases"), until(`!document.querySelector('#feed').innerText.includes('#CRELEASES')`))
+	d.control("change-live", "support-concierge", "is live now")
+	d.step("the watch announces it", feedHas("activated outside atomsbot"))
+
+	d.control("fail-next-check", "payment-reminders", "will fail")
+	d.command(`/atoms promote payment-reminders "Hardship options"`, "Promotion: payment-reminders")
+	d.step("the check fails; the promotion ends", feedHas(simFailReason))
+
+	d.step("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".conn.live")), until(`document.querySelector('#chips [data-subcommand]') !== null`))
+	d.step("↑ recalls the last command after a reload", chromedp.SendKeys(chromedp.ID("message-box"), kb.ArrowUp),
+		until(`document.querySelector('#message-box').value === `+jsString(`/atoms promote payment-reminders "Hardship options"`)))
+	d.step("↑ again, the one before", chromedp.SendKeys(chromedp.ID("message-box"), kb.ArrowUp),
+		until(`document.querySelector('#message-box').value === '/atoms status support-concierge'`))
+}
+
+// sbCheckChips: the hint chips under the message box name every subcommand
+// the parser knows, in the help's order, and one fills in the box.
+func sbCheckChips(t *testing.T, d *sbDriver) {
+	got := d.eval(`[...document.querySelectorAll('#chips [data-subcommand]')].map(b => b.dataset.subcommand).join(' ')`)
+	if want := strings.Join(command.Order, " "); got != want {
+		t.Errorf("chips %q, want %q", got, want)
 	}
+	d.step("a chip fills in the box", chromedp.Click(chromedp.CSS(`#chips [data-subcommand="diff"]`)),
+		until(`document.querySelector('#message-box').value === '/atoms diff '`),
+		until(`document.querySelector('#usage-hint').textContent.includes(`+jsString(command.UsageOf(command.Diff))+`)`),
+		until(`(() => { const b = document.querySelector('#message-box'); b.value = ''; b.dispatchEvent(new Event('input')); return true; })()`))
+}
+
+// sbCheckConfirmDialog opens the page's confirmation dialog as a button's
+// confirm object would: focus starts on the safe choice, and Escape
+// declines.
+func sbCheckConfirmDialog(t *testing.T, d *sbDriver) {
+	d.eval(`import("/sandbox/static/modal.js").then(m => {
+		window.sbConfirmed = 'open';
+		m.confirmDialog({title: {type: "plain_text", text: "Reject?"}, text: {type: "mrkdwn", text: "Sure?"},
+			confirm: {type: "plain_text", text: "Reject"}, deny: {type: "plain_text", text: "Keep it"}, style: "danger"}, {})
+			.then(v => window.sbConfirmed = String(v));
+		return '';
+	})`)
+	d.step("the confirmation starts on its safe button", until(`document.activeElement.matches('.confirm .confirm-deny')`))
+	d.step("Escape declines", chromedp.KeyEvent(kb.Escape), until(`window.sbConfirmed === 'false' && document.querySelector('.confirm') === null`))
 }
 
 // sbPhone is bob's number in the browser story.
@@ -313,7 +264,7 @@ func sbCheckTestCall(t *testing.T, st slackfake.State) {
 // sbCheckMrkdwn renders mrkdwn with the page's own module and compares the
 // DOM it builds: formatting, Slack's entities, mentions, links (only http(s)
 // and mailto become links), code blocks, quotes, emoji and dates.
-func sbCheckMrkdwn(t *testing.T, ctx context.Context) {
+func sbCheckMrkdwn(t *testing.T, d *sbDriver) {
 	tests := []struct{ name, in, want string }{
 		{"formatting", "*bold* and _italic_ and ~gone~", "<b>bold</b> and <i>italic</i> and <s>gone</s>"},
 		{"underscores inside words", "snake_case_name and a_b", "snake_case_name and a_b"},
@@ -325,12 +276,14 @@ func sbCheckMrkdwn(t *testing.T, ctx context.Context) {
 		{"quote", "> quoted\nplain", `<blockquote class="quote">quoted</blockquote>plain`},
 		{"emoji", ":white_check_mark: done :not_an_emoji:", "✅ done :not_an_emoji:"},
 		{"date", "<!date^1793696400^{date_num}|fallback>", `<time class="date">2026-11-03</time>`},
+		{"a known channel by its name", "<#CRELEASES> and <#CRELEASES|old-name>", `<span class="mention">#agent-releases</span> and <span class="mention">#agent-releases</span>`},
+		{"an unknown channel by its label, else its id", "<#C2|deploys> <#C3>", `<span class="mention">#deploys</span> <span class="mention">#C3</span>`},
 	}
 	for _, tc := range tests {
 		t.Run("mrkdwn/"+tc.name, func(t *testing.T) {
 			js := `import("/sandbox/static/mrkdwn.js").then(m => { const d = document.createElement("div"); d.append(m.mrkdwn(` +
-				jsString(tc.in) + `, {userName: id => ({UALICE: "alice"})[id] || id})); return d.innerHTML; })`
-			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+				jsString(tc.in) + `, {userName: id => ({UALICE: "alice"})[id] || id, channelName: id => ({CRELEASES: "agent-releases"})[id]})); return d.innerHTML; })`
+			got, err := chromedp.Run(d.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -341,80 +294,12 @@ func sbCheckMrkdwn(t *testing.T, ctx context.Context) {
 	}
 }
 
-// sbProfileDir is a fresh user-data dir for the browser. It is removed
-// after the browser has stopped (its cleanup is registered first, so it runs
-// last), retrying because Chromium's helper processes may still be writing
-// there for a moment after the browser exits.
-func sbProfileDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "atomsbot-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for range 50 {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Logf("could not remove the browser profile %s", dir)
-	})
-	return dir
-}
-
-// sbScreenshotPath is where the channel's screenshot of a model's story
-// goes: $SANDBOX_SCREENSHOT (with "-v1" before the extension for the v1
-// story), else testdata/screenshots/ at the repository's root (git-ignored,
-// so it survives the run for a look), else the test's temp dir.
-func sbScreenshotPath(t *testing.T, model string) string {
-	name := "sandbox-channel.png"
-	if model != "" {
-		name = "sandbox-channel-" + model + ".png"
-	}
-	if p := os.Getenv("SANDBOX_SCREENSHOT"); p != "" {
-		if model != "" {
-			ext := filepath.Ext(p)
-			return strings.TrimSuffix(p, ext) + "-" + model + ext
-		}
-		return p
-	}
-	root := filepath.Join("..", "..")
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-		dir := filepath.Join(root, "testdata", "screenshots")
-		if err := os.MkdirAll(dir, 0o755); err == nil {
-			if abs, err := filepath.Abs(filepath.Join(dir, name)); err == nil {
-				return abs
-			}
-		}
-	}
-	return filepath.Join(t.TempDir(), name)
-}
-
-// sbScreenshot captures the whole channel: the viewport is made as tall as
-// the page first, so the sticky header, sidebar and message box sit where a
-// very tall screen would show them.
-func sbScreenshot(ctx context.Context) ([]byte, error) {
-	h, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`window.scrollTo(0, 0), document.scrollingElement.scrollHeight`))
-	if err != nil {
-		return nil, err
-	}
-	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetDeviceMetricsOverride,
-			emulation.SetDeviceMetricsOverrideParams{Width: 1280, Height: h, DeviceScaleFactor: 1})
-		return err
-	}))
-	if err != nil {
-		return nil, err
-	}
-	return chromedp.Run(ctx, chromedp.CaptureScreenshot())
-}
-
 // sbApprovalMessage finds the approval request: the top-level bot message
 // that had Approve buttons.
 func sbApprovalMessage(t *testing.T, st slackfake.State) slackfake.Message {
 	t.Helper()
 	for _, m := range st.Messages {
-		if m.Method == slackfake.MethodPostMessage && m.ThreadTS == "" && len(m.History) > 0 && strings.Contains(string(m.History[0].Blocks), `"Approve"`) {
+		if m.Method == slackfake.MethodPostMessage && m.ThreadTS == "" && len(m.History) > 0 && strings.Contains(string(m.History[0].Blocks), `"atoms_approve"`) {
 			return m
 		}
 	}

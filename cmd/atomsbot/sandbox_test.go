@@ -4,10 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,3 +249,37 @@ type fakeAddr string
 
 func (a fakeAddr) Network() string { return "tcp" }
 func (a fakeAddr) String() string  { return string(a) }
+
+// TestRunSandboxOnBusyPort: with the address taken, the sandbox says so in
+// one line (nothing else on stderr) and how to pick another (make run ADDR=…), and exits 1.
+func TestRunSandboxOnBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	var stderr strings.Builder
+	code := run(context.Background(), []string{"-sandbox", "-addr", ln.Addr().String()}, io.Discard, &stderr)
+	got := stderr.String()
+	want := fmt.Sprintf("make run ADDR=127.0.0.1:%d", p+1)
+	if code != 1 || strings.Count(got, "\n") != 1 || !strings.Contains(got, ln.Addr().String()+" is already in use") || !strings.Contains(got, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant one line saying %s is in use and %q", code, got, ln.Addr(), want)
+	}
+}
+
+// TestMakeRunPassesAddr: `make run ADDR=…` serves the sandbox there.
+func TestMakeRunPassesAddr(t *testing.T) {
+	mk, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("no make")
+	}
+	out, err := exec.Command(mk, "-n", "-C", filepath.Join("..", ".."), "run", "ADDR=localhost:4321").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n run: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "-sandbox -addr 'localhost:4321'") {
+		t.Errorf("make run ADDR=localhost:4321 runs:\n%s", out)
+	}
+}

@@ -12,6 +12,11 @@
 // the acknowledgement the way Slack's client does (an ephemeral ack message,
 // field errors under a modal's inputs, the modal closing).
 //
+// Controls, when given, reach what no channel can: the caller's simulated
+// Atoms (a security check that will fail, a dashboard change of the live
+// version), so what the bot does then can be tried. On a narrow screen the
+// sidebar (channel, user switcher, controls) is a drawer.
+//
 // The assets are embedded (no build step, no framework, no external network):
 // index.html, style.css and plain JavaScript modules.
 package sandbox

@@ -150,6 +150,8 @@ type answer struct {
 	// Closed says the modal was closed; Updated that its content changed.
 	Closed  bool `json:"closed,omitempty"`
 	Updated bool `json:"updated,omitempty"`
+	// Notice says what a control did.
+	Notice string `json:"notice,omitempty"`
 }
 
 type commandRequest struct {

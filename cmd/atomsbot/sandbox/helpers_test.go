@@ -140,7 +140,7 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Cleanup(func() { close(fb.release) }) // runs before botSrv.Close
 	o := Options{
 		Slack: fake, Secret: testSecret, BotURL: botSrv.URL, Channel: DemoChannel(), Users: DemoUsers(),
-		Usage: []string{"/atoms help [command]"}, Now: fixedNow,
+		Commands: []Subcommand{{Name: "help", Usage: "/atoms help [command]", Summary: "this help"}}, Now: fixedNow,
 	}
 	for _, m := range mods {
 		m(&o)

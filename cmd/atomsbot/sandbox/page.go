@@ -55,8 +55,12 @@ type Options struct {
 	Users   []User
 	// Command is the slash command, "/atoms" by default.
 	Command string
-	// Usage lines are shown as the message box's hint.
-	Usage []string
+	// Commands are the slash command's subcommands, in the order the help
+	// lists them: the message box's hint chips.
+	Commands []Subcommand
+	// Controls act on the simulated world the way the channel cannot (the
+	// Atoms dashboard, the security scanner); nil shows none.
+	Controls Controls
 	// Now is the clock of the request signatures; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -66,6 +70,13 @@ type Options struct {
 	// Heartbeat is the interval of keep-alive comments on the event
 	// stream; default 15 s.
 	Heartbeat time.Duration
+}
+
+// Subcommand is one subcommand of the slash command, as its help says it.
+type Subcommand struct {
+	Name    string `json:"name"`    // e.g. promote
+	Usage   string `json:"usage"`   // e.g. /atoms promote <agent> <draft> [label…]
+	Summary string `json:"summary"` // what it does, in a line
 }
 
 // Page serves the page and its API. Create one with New.
@@ -125,6 +136,7 @@ func (p *Page) Handler(bot http.Handler) http.Handler {
 	mux.HandleFunc("POST /sandbox/api/action", p.action)
 	mux.HandleFunc("POST /sandbox/api/submit", p.submit)
 	mux.HandleFunc("POST /sandbox/api/close", p.closeView)
+	mux.HandleFunc("POST /sandbox/api/control", p.control)
 	mux.Handle("/sandbox/", http.NotFoundHandler()) // the page's paths never reach the bot
 	if bot != nil {
 		mux.Handle("/", bot)
@@ -159,14 +171,27 @@ func (p *Page) index(w http.ResponseWriter, r *http.Request) {
 
 // pageConfig is what the page needs to know about the workspace.
 type pageConfig struct {
-	Channel Channel  `json:"channel"`
-	Users   []User   `json:"users"`
-	Command string   `json:"command"`
-	Usage   []string `json:"usage"`
+	Channel  Channel      `json:"channel"`
+	Users    []User       `json:"users"`
+	Command  string       `json:"command"`
+	Commands []Subcommand `json:"commands"`
+	// Agents are what the controls act on; empty without controls.
+	Agents []string `json:"agents"`
 }
 
-func (p *Page) config(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, pageConfig{Channel: p.o.Channel, Users: p.o.Users, Command: p.o.Command, Usage: p.o.Usage})
+func (p *Page) config(w http.ResponseWriter, r *http.Request) {
+	c := pageConfig{Channel: p.o.Channel, Users: p.o.Users, Command: p.o.Command, Commands: p.o.Commands, Agents: []string{}}
+	if c.Commands == nil {
+		c.Commands = []Subcommand{}
+	}
+	if p.o.Controls != nil {
+		agents, err := p.o.Controls.Agents(r.Context())
+		if err != nil {
+			p.o.Logger.Warn("sandbox: listing the agents for the controls", "err", err)
+		}
+		c.Agents = append(c.Agents, agents...)
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (p *Page) user(id string) (User, bool) {

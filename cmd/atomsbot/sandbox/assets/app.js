@@ -6,8 +6,13 @@
 import { mrkdwn } from "./mrkdwn.js";
 import { renderBlocks } from "./blocks.js";
 import { confirmDialog, renderModal } from "./modal.js";
+import { composer } from "./composer.js";
+import { sidebar } from "./sidebar.js";
 
 const USER_KEY = "atomsbot-sandbox-user";
+
+// downText is what the page says when the sandbox's server does not answer.
+const downText = "The sandbox's server is not answering (is make run still running?). Nothing was sent: try again once it is back.";
 
 const state = {
   config: null,
@@ -18,8 +23,8 @@ const state = {
   loaded: false,
 };
 const openFiles = new Set(); // file ids whose content is expanded
-const sent = []; // command history, for ↑/↓
-let sentPos = 0;
+let side = null; // the sidebar, once wired
+let box = null; // the message box, once wired
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -30,12 +35,19 @@ function el(tag, cls, txt) {
   return e;
 }
 
+// api posts to the sandbox; a server that does not answer is an error
+// like any other ({error}), never a silent failure.
 async function api(path, body) {
-  const res = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    return { error: downText, down: true };
+  }
   let out = {};
   try {
     out = await res.json();
@@ -51,9 +63,17 @@ function userName(id) {
   return u ? u.name : id;
 }
 
+// channelName names the channels this workspace has; the page shows names,
+// never ids.
+function channelName(id) {
+  return id === state.config.channel.id ? state.config.channel.name : undefined;
+}
+
+const names = { userName, channelName };
+
 function ctxFor(m) {
   return {
-    userName,
+    ...names,
     onPermalink: jumpTo,
     onAction: (bi, ei, element, selected) => act(m, bi, ei, element, selected),
   };
@@ -80,6 +100,7 @@ function connect() {
   es.onerror = () => {
     conn.textContent = "reconnecting…";
     conn.className = "conn down";
+    conn.title = "The sandbox's server does not answer; the page keeps trying.";
   };
   es.onmessage = (e) => apply(JSON.parse(e.data));
 }
@@ -118,7 +139,7 @@ function schedule() {
   requestAnimationFrame(() => {
     pending = false;
     renderFeed();
-    renderModal(topView(), { user: state.user, api, userName, jumpTo, onClosed: closed });
+    renderModal(topView(), { user: state.user, api, names, jumpTo, onClosed: closed });
   });
 }
 
@@ -250,7 +271,7 @@ function jumpTo(ts) {
 // ---- buttons ----
 
 async function act(m, bi, ei, element, selected) {
-  if (element.confirm && !(await confirmDialog(element.confirm, userName))) return;
+  if (element.confirm && !(await confirmDialog(element.confirm, names))) return;
   notice("");
   const res = await api("/sandbox/api/action", {
     user: state.user, channel: m.channel, ts: m.ts, block: bi, element: ei, selected: selected || undefined,
@@ -274,100 +295,54 @@ function closed(id) {
 
 // ---- the message box ----
 
-function renderUsage(typed) {
-  const box = $("#usage");
-  const cmd = state.config.command;
-  box.replaceChildren();
-  const m = new RegExp("^" + cmd.replace("/", "\\/") + "(?:\\s+(\\S*))?").exec(typed.trim());
-  if (!typed.startsWith("/") || !m) {
-    box.append("Type ", el("code", "code", cmd + " help"), " to see every command. Posting as ");
-    box.append(el("b", "", "@" + userName(state.user)), ".");
-    return;
-  }
-  const word = (m[1] || "").toLowerCase();
-  const lines = state.config.usage.filter((u) => u.split(/\s+/)[1].startsWith(word));
-  for (const u of lines.slice(0, 6)) {
-    const b = el("button", "usage-line", u);
-    b.type = "button";
-    b.addEventListener("click", () => {
-      const input = $("#message-box");
-      input.value = u.split(/\s+/).slice(0, 2).join(" ") + " ";
-      input.focus();
-      renderUsage(input.value);
-    });
-    box.append(b);
-  }
-  if (!lines.length) box.append(`No such subcommand; ${cmd} help lists them.`);
-}
-
-async function send(textValue) {
-  const t = textValue.trim();
-  if (!t) return;
+// send runs a command; it resolves to false when it did not reach the bot.
+async function send(t) {
   if (!t.startsWith("/")) {
     notice(`The bot only hears slash commands here: start with ${state.config.command}, e.g. ${state.config.command} help.`, "info");
-    return;
+    return true;
   }
   notice("");
-  sent.push(t);
-  sentPos = sent.length;
   const res = await api("/sandbox/api/command", { user: state.user, text: t });
   if (res.error) notice(res.error);
+  return !res.down;
 }
 
 // ---- users ----
 
-function renderUsers() {
-  const box = $("#users");
-  box.replaceChildren();
-  for (const u of state.config.users) {
-    const b = el("button", "user-switch");
-    b.type = "button";
-    b.dataset.user = u.id;
-    b.setAttribute("aria-pressed", String(u.id === state.user));
-    b.append(avatar(u.id), el("span", "user-name", "@" + u.name), el("span", "user-role", u.role));
-    b.addEventListener("click", () => setUser(u.id));
-    box.append(b);
-  }
-}
-
 function setUser(id) {
   state.user = id;
   localStorage.setItem(USER_KEY, id);
-  renderUsers();
-  renderUsage($("#message-box").value);
-  $("#message-box").placeholder = `Message #${state.config.channel.name} as @${userName(id)} — try ${state.config.command} help`;
+  side.showUser(id);
+  box.render();
+  $("#message-box").placeholder = `Message #${state.config.channel.name} as @${userName(id)}`;
   schedule();
 }
 
 // ---- start ----
 
 async function main() {
-  state.config = await (await fetch("/sandbox/api/config")).json();
+  let res;
+  try {
+    res = await fetch("/sandbox/api/config");
+  } catch {
+    notice(downText);
+    return;
+  }
+  state.config = await res.json();
   const saved = localStorage.getItem(USER_KEY);
   const ids = state.config.users.map((u) => u.id);
   $("#channel-name").textContent = "#" + state.config.channel.name;
   document.title = `#${state.config.channel.name} · atomsbot sandbox`;
-  setUser(ids.includes(saved) ? saved : ids[0]);
   const input = $("#message-box");
-  $("#composer").addEventListener("submit", (e) => {
-    e.preventDefault();
-    const v = input.value;
-    input.value = "";
-    renderUsage("");
-    send(v);
+  side = sidebar({
+    config: state.config, api, notice, avatar, onUser: setUser,
+    onChannel: () => {
+      document.scrollingElement.scrollTop = document.scrollingElement.scrollHeight;
+      input.focus();
+    },
   });
-  input.addEventListener("input", () => renderUsage(input.value));
-  input.addEventListener("keydown", (e) => {
-    if (e.key === "ArrowUp" && sentPos > 0) {
-      sentPos--;
-      input.value = sent[sentPos];
-      e.preventDefault();
-    } else if (e.key === "ArrowDown" && sentPos < sent.length) {
-      sentPos++;
-      input.value = sent[sentPos] || "";
-      e.preventDefault();
-    }
-  });
+  box = composer({ config: state.config, userName: () => userName(state.user), send });
+  setUser(ids.includes(saved) ? saved : ids[0]);
   connect();
   input.focus();
 }

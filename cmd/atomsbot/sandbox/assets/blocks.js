@@ -1,7 +1,7 @@
 // Block Kit → DOM, for messages and modals. Unknown blocks and elements are
 // shown as such rather than dropped, so a bot's mistake is visible.
 
-import { mrkdwn, plain } from "./mrkdwn.js";
+import { channelName, mrkdwn, plain } from "./mrkdwn.js";
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -195,7 +195,7 @@ function richInline(elements, parent, ctx) {
         node = el("span", "mention", "@" + (ctx.userName ? ctx.userName(x.user_id) : x.user_id));
         break;
       case "channel":
-        node = el("span", "mention", "#" + x.channel_id);
+        node = el("span", "mention", "#" + channelName(x.channel_id, "", ctx));
         break;
       case "emoji":
         node = plain(":" + x.name + ":");

@@ -52,8 +52,9 @@ export function plain(text, withEmoji = true) {
 
 // mrkdwn renders Slack mrkdwn: ```code blocks```, `code`, *bold*, _italic_,
 // ~strike~, <links|text>, <@mentions>, <#channels>, <!date^…>, :emoji: and
-// "> " quotes. ctx.userName(id) names users; ctx.onPermalink(ts) follows a
-// link to a message of this workspace.
+// "> " quotes. ctx.userName(id) names users, ctx.channelName(id) channels
+// (undefined when it does not know one); ctx.onPermalink(ts) follows a link
+// to a message of this workspace.
 export function mrkdwn(text, ctx = {}) {
   const frag = document.createDocumentFragment();
   const parts = text.split("```");
@@ -138,7 +139,7 @@ function angle(body, ctx) {
     const name = label || (ctx.userName ? ctx.userName(target.slice(1)) : target.slice(1));
     return el("span", "mention", "@" + name);
   }
-  if (target.startsWith("#")) return el("span", "mention", "#" + (label || target.slice(1)));
+  if (target.startsWith("#")) return el("span", "mention", "#" + channelName(target.slice(1), label, ctx));
   if (target.startsWith("!date^")) return el("time", "date", slackDate(target, label));
   if (target.startsWith("!subteam^")) return el("span", "mention", decode(label || "@group"));
   if (target.startsWith("!")) return el("span", "mention broadcast", "@" + target.slice(1));
@@ -159,6 +160,13 @@ function angle(body, ctx) {
     a.rel = "noopener noreferrer";
   }
   return a;
+}
+
+// channelName is how a channel mention reads: the channel's name as this
+// workspace knows it, else the label the message gave, else its id.
+export function channelName(id, label, ctx) {
+  const known = ctx.channelName ? ctx.channelName(id) : undefined;
+  return known || decode(label || "") || id;
 }
 
 // permalinkTS reads the message ts out of a Slack permalink
