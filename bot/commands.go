@@ -29,7 +29,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	if err != nil {
 		var ue *command.UsageError
 		if errors.As(err, &ue) {
-			return h.usage(ue)
+			return h.usage(sc, ue)
 		}
 		return ephemeralAck(render.Note("That command could not be read."))
 	}
@@ -50,13 +50,31 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 }
 
 // usage answers a command that cannot run as typed: the problem, then the
-// usage of that subcommand, or the whole usage text for an unknown one.
-func (h *Handler) usage(ue *command.UsageError) Ack {
+// usage of that subcommand, or the whole usage text for an unknown one. A
+// problem that says it all is one line; words that may be a name with
+// spaces typed without quotes are looked up first (after the ack).
+func (h *Handler) usage(sc slack.SlashCommand, ue *command.UsageError) Ack {
+	if ue.OneLine {
+		return ephemeralAck(render.Note(":warning: " + render.Escape(ue.Message)))
+	}
+	if ue.Quotable && h.submit(func(ctx context.Context) {
+		m := usageNote(ue)
+		if hint, ok := h.quoteHint(ctx, sc.Text); ok {
+			m = hint
+		}
+		h.send(ctx, sc, single(m))
+	}) {
+		return Ack{}
+	}
 	if ue.Name == "" {
 		intro := render.Note(":warning: " + render.Escape(ue.Message))
 		return h.withHelp(intro)
 	}
-	return ephemeralAck(render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage))))
+	return ephemeralAck(usageNote(ue))
+}
+
+func usageNote(ue *command.UsageError) render.Message {
+	return render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage)))
 }
 
 // withHelp is intro followed by the full usage text. The usage block is
@@ -125,6 +143,14 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c comma
 		r, err = h.cmdWatch(ctx, sc, c)
 	case command.Call:
 		r, err = h.cmdCall(ctx, sc, c)
+	case command.History:
+		r, err = h.cmdHistory(ctx, c)
+	}
+	var re *RefError
+	if errors.As(err, &re) && re.NoAgent {
+		if hint, ok := h.quoteHint(ctx, sc.Text); ok {
+			r, err = single(hint), nil
+		}
 	}
 	if err != nil {
 		r = reply{msgs: []render.Message{h.failure(c.Name, err)}}
@@ -235,6 +261,7 @@ func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, erro
 	v := render.StatusView{Agent: agent, Generated: h.now()}
 	if live, err := h.atoms.Live(ctx, agent.ID); err == nil {
 		v.Active = &live
+		v.ActiveByBot = h.byBot(ctx, agent)[live.ID]
 	} else if !errors.Is(err, platform.ErrNotFound) {
 		return reply{}, err
 	}
@@ -267,7 +294,7 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Versions(agent, page.Versions, page.Total, page.Branch)), nil
+	return single(render.Versions(agent, page.Versions, page.Total, page.Branch, h.byBot(ctx, agent))), nil
 }
 
 func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, error) {
