@@ -19,3 +19,14 @@ func Count(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// NoteAt is a thread note about a step that happened at t: the note, and
+// under it the full date and time of the step (the reply's own time may be
+// later, when a note is retried).
+func NoteAt(mrkdwn string, t time.Time) Message {
+	m := Note(mrkdwn)
+	if !t.IsZero() {
+		m.Blocks = append(m.Blocks, contextBlock(Timestamp(t)))
+	}
+	return m
+}
