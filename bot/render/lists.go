@@ -23,7 +23,7 @@ func Help(intro string, entries []HelpEntry) Message {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "`%s`\n      %s\n", Escape(e.Usage), Escape(e.Summary))
 	}
-	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id, vN, or branch/vN for a branch other than the live one. <draft>: a draft id or name (on branches, the branch's name).") + "_")
+	b.WriteString("\n_" + Escape("<agent>: an agent id or its name (case does not matter when only one agent matches; quote names with spaces, \"double\" or 'single'). <version>: a version id, vN, or branch/vN for a branch other than the live one. <draft>: a draft id or name (on branches, the branch's name).") + "_")
 	var blocks []slack.Block
 	// The fallback text carries the usage itself, not only a title.
 	text := "atomsbot usage\n" + b.String()
