@@ -44,7 +44,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	}
 	switch c.Name {
 	case command.Rollback:
-		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Escape(c.Agent), render.Escape(c.Version))))
+		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Literal(c.Agent), render.Literal(c.Version))))
 	}
 	return Ack{}
 }
@@ -199,11 +199,11 @@ func requestRef(err error) string {
 func inFlight(ife *workflow.InFlightError) render.Message {
 	p := ife.Holder
 	if p.ID == "" {
-		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Escape(ife.AgentName)))
+		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Literal(ife.AgentName)))
 	}
-	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.Escape(workflow.VersionName(p)))
+	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Literal(ife.AgentName), render.Literal(workflow.VersionName(p)))
 	if p.Label != "" {
-		msg += " “" + render.Escape(p.Label) + "”"
+		msg += " “" + render.Literal(p.Label) + "”"
 	}
 	msg += fmt.Sprintf(", %s, requested by %s", p.State, render.Mention(p.Requester))
 	if link := workflow.Permalink(p.Channel, p.MessageTS); link != "" {
@@ -289,7 +289,7 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	}
 	page, err := h.atoms.Versions(ctx, agent.ID, platform.VersionQuery{Branch: c.Branch, Limit: 40})
 	if errors.Is(err, platform.ErrNotFound) && c.Branch != "" {
-		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
+		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
 	}
 	if err != nil {
 		return reply{}, err

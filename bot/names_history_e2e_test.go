@@ -36,7 +36,7 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"Twin", "TWIN"} {
+		for _, name := range []string{"Twin", "TWIN", "*VIP* hot_line"} {
 			if _, err := ac.CreateAgent(ctx, atoms.CreateAgentRequest{Name: name}); err != nil {
 				t.Fatal(err)
 			}
@@ -59,6 +59,8 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 			{"unclosed single quote", `status 'Hardship options`, []string{"A quote is not closed"}, []string{usage, "Usage:"}},
 			{"subcommand typo", "promte support-concierge x", []string{":warning: I don't know the command", "promte", "— did you mean `promote`?"}, []string{usage}},
 			{"unknown subcommand keeps the usage", "frobnicate", []string{"I don't know the command", usage}, nil},
+			{"marks in a suggested name are shown as typed", "status hot_lin", []string{"No agent named “hot<!date^0^{_}|_>lin”. Did you mean “<!date^0^{_}|*>VIP<!date^0^{_}|*> hot<!date^0^{_}|_>line”?"}, nil},
+			{"marks in a listed name are shown as typed", "drafts '*vip* HOT_LINE'", []string{"Open drafts of *<!date^0^{_}|*>VIP<!date^0^{_}|*> hot<!date^0^{_}|_>line* (0)"}, nil},
 		})
 		h.t = t
 		for _, tc := range []string{"status Hardship options", `status "Hardship options`, "promte x", "history 'Hardship options"} {

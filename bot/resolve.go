@@ -64,7 +64,7 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 		for i, a := range exact {
 			ids[i] = "`" + a.ID + "`"
 		}
-		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Escape(ref), strings.Join(ids, ", "))}
+		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Literal(ref), strings.Join(ids, ", "))}
 	}
 	switch len(folded) {
 	case 1:
@@ -89,7 +89,7 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 			}
 		}
 	}
-	return platform.Agent{}, &RefError{NoAgent: true, Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Escape(ref), didYouMean(ref, names))}
+	return platform.Agent{}, &RefError{NoAgent: true, Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Literal(ref), didYouMean(ref, names))}
 }
 
 // quoteHint looks at a command whose agent was not found, or that had too
@@ -161,14 +161,14 @@ func (h *Handler) resolveDraft(ctx context.Context, agent platform.Agent, ref st
 		return byName[0], nil
 	}
 	if len(byName) > 1 {
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Escape(agent.Name), render.Escape(ref), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Literal(agent.Name), render.Literal(ref), render.Escape(agent.Name))}
 	}
 	for _, d := range drafts {
 		if openOnly && !d.Open && (d.ID == ref || d.Name == ref) {
-			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Escape(agent.Name), render.Escape(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
+			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Literal(agent.Name), render.Literal(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
 		}
 	}
-	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(ref), didYouMean(ref, names), render.Escape(agent.Name))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(agent.Name))}
 }
 
 // onlyDraft is the draft to use when none was named: the only open one.
@@ -179,15 +179,15 @@ func (h *Handler) onlyDraft(ctx context.Context, agent platform.Agent) (platform
 	}
 	switch len(drafts) {
 	case 0:
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Escape(agent.Name), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Literal(agent.Name), render.Escape(agent.Name))}
 	case 1:
 		return drafts[0], nil
 	}
 	names := make([]string, 0, len(drafts))
 	for _, d := range drafts {
-		names = append(names, "“"+render.Escape(d.Name)+"”")
+		names = append(names, "“"+render.Literal(d.Name)+"”")
 	}
-	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Escape(agent.Name), len(drafts), strings.Join(names, ", "))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Literal(agent.Name), len(drafts), strings.Join(names, ", "))}
 }
 
 // parseVersionRef reads a version as typed: an id, vN, or branch/vN.
@@ -219,10 +219,10 @@ func (h *Handler) resolveVersion(ctx context.Context, agent platform.Agent, ref 
 		case !errors.Is(err, platform.ErrNotFound):
 			return platform.Version{}, err
 		case vr.ID == "":
-			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
+			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
 		}
 	}
-	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Escape(ref), render.Escape(agent.Name), render.Escape(agent.Name))}
+	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Literal(ref), render.Literal(agent.Name), render.Escape(agent.Name))}
 }
 
 // didYouMean suggests up to three names close to ref.
@@ -254,7 +254,7 @@ func didYouMean(ref string, names []string) string {
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
 	out := make([]string, 0, 3)
 	for _, c := range cands[:min(3, len(cands))] {
-		out = append(out, "“"+render.Escape(c.name)+"”")
+		out = append(out, "“"+render.Literal(c.name)+"”")
 	}
 	return " Did you mean " + strings.Join(out, " or ") + "?"
 }
