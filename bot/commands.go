@@ -261,7 +261,7 @@ func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, erro
 	v := render.StatusView{Agent: agent, Generated: h.now()}
 	if live, err := h.atoms.Live(ctx, agent.ID); err == nil {
 		v.Active = &live
-		v.ActiveByBot = h.byBot(ctx, agent)[live.ID]
+		v.ActiveByBot = h.byBot(ctx, agent, byBotStatusScan)[live.ID]
 	} else if !errors.Is(err, platform.ErrNotFound) {
 		return reply{}, err
 	}
@@ -294,7 +294,7 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Versions(agent, page.Versions, page.Total, page.Branch, h.byBot(ctx, agent))), nil
+	return single(render.Versions(agent, page.Versions, page.Total, page.Branch, h.byBot(ctx, agent, byBotScan))), nil
 }
 
 func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, error) {

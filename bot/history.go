@@ -10,9 +10,13 @@ import (
 	"github.com/atomsbot/atomsbot/state"
 )
 
-// byBotScan is how many of an agent's latest promotions are read to name
-// the people behind listed versions: as many as a version list shows.
-const byBotScan = 40
+// How many of an agent's latest promotions are read to name the people
+// behind versions: as many as a version list shows; for status, which names
+// only who activated the live version, fewer.
+const (
+	byBotScan       = 40
+	byBotStatusScan = 10
+)
 
 func (h *Handler) cmdHistory(ctx context.Context, c command.Command) (reply, error) {
 	agent, err := h.resolveAgent(ctx, c.Agent)
@@ -43,8 +47,8 @@ func (h *Handler) cmdHistory(ctx context.Context, c command.Command) (reply, err
 // the promotion that published a version, and of the newest promotion or
 // rollback that made it live. Best effort: without it the lists show what
 // Atoms says.
-func (h *Handler) byBot(ctx context.Context, agent platform.Agent) map[string]render.ByBot {
-	recs, err := h.store.PromotionHistory(ctx, agent.ID, byBotScan)
+func (h *Handler) byBot(ctx context.Context, agent platform.Agent, scan int) map[string]render.ByBot {
+	recs, err := h.store.PromotionHistory(ctx, agent.ID, scan)
 	if err != nil {
 		h.log.Warn("read the audit stream for the versions list", "agent", agent.ID, "err", err)
 		return nil

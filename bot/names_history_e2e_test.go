@@ -133,6 +133,8 @@ func TestHistoryAndVersionsNameTheSlackUsers(t *testing.T) {
 				":rocket: Promotion of *" + version + "* “refund wording” — *live*", "requested by <@" + alice + ">", "approved by <@" + bob + ">",
 				" after the request)", "{date_short_pretty} at {time}|"}, nil},
 			{"history, the last one", "history support-concierge 1", []string{"Last promotion or rollback of *support-concierge*", "Rollback to"}, []string{"Promotion of"}},
+			{"help on history", "help history", []string{"/atoms history &lt;agent&gt; [n]", "who approved or rejected"}, []string{"/atoms rollback"}},
+			{"history, n out of range", "history support-concierge 0", []string{"n is a number from 1 to 50", "Usage: `/atoms history &lt;agent&gt; [n]`"}, nil},
 			{"history of an agent without any", "history clinic-scheduler", []string{"No promotions or rollbacks of *clinic-scheduler* through atomsbot yet."}, nil},
 			{"versions name the Slack users", "versions support-concierge", []string{"“refund wording” · :large_green_circle: *active* · check :white_check_mark: passed · by <@" + alice + "> <!date^",
 				"activated by <@" + alice + "> <!date^", " · `" + p.VersionID + "`"}, nil},
