@@ -261,7 +261,11 @@ func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, erro
 	v := render.StatusView{Agent: agent, Generated: h.now()}
 	if live, err := h.atoms.Live(ctx, agent.ID); err == nil {
 		v.Active = &live
-		v.ActiveByBot = h.byBot(ctx, agent, byBotStatusScan)[live.ID]
+		// The bot's activation names who made it live unless Atoms saw a
+		// later one (the dashboard made it live again).
+		if bb := h.byBot(ctx, agent, byBotStatusScan)[live.ID]; live.ActivatedAt.IsZero() || !bb.ActivatedAt.Before(live.ActivatedAt.Add(-activationSkew)) {
+			v.ActiveByBot = bb
+		}
 	} else if !errors.Is(err, platform.ErrNotFound) {
 		return reply{}, err
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"time"
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
@@ -17,6 +18,11 @@ const (
 	byBotScan       = 40
 	byBotStatusScan = 10
 )
+
+// activationSkew is how much earlier than Atoms' own activation time the
+// bot may record an activation it made (it records it once verified, after
+// Atoms' clock stamped it; clocks differ a little).
+const activationSkew = 2 * time.Minute
 
 func (h *Handler) cmdHistory(ctx context.Context, c command.Command) (reply, error) {
 	agent, err := h.resolveAgent(ctx, c.Agent)

@@ -140,5 +140,22 @@ func TestHistoryAndVersionsNameTheSlackUsers(t *testing.T) {
 				"activated by <@" + alice + "> <!date^", " · `" + p.VersionID + "`"}, nil},
 			{"status names who activated", "status support-concierge", []string{"“refund wording”", "by <@" + alice + ">"}, nil},
 		})
+		if h.cfg.sim.BranchModel {
+			return
+		}
+		// The dashboard makes another version live, then this one again:
+		// Atoms' later activation is not the bot's, and status says so.
+		ac := h.atomsClientAs("dana.dashboard")
+		a := h.agent(demoAgent)
+		for _, id := range []string{a.ActiveVersionID, p.VersionID} {
+			h.clock.Advance(10 * time.Minute)
+			if _, err := ac.ActivateVersion(context.Background(), a.ID, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.checkReplies(t, []replyCase{
+			{"status after the dashboard activated it again", "status support-concierge", []string{"“refund wording”", " by dana.dashboard"}, []string{"by <@" + alice + ">"}},
+			{"versions still tell the bot's activation", "versions support-concierge", []string{"activated by <@" + alice + ">"}, nil},
+		})
 	})
 }
