@@ -69,6 +69,8 @@ func BenchmarkSlashCommandAck(b *testing.B) {
 		{"promote", `promote support-concierge "Refund policy update" refund wording`, open},
 		{"help", "help", open},
 		{"usage", "frobnicate everything", open},
+		{"typo", "promte support-concierge x", open},
+		{"unquoted_name", "status Hardship options", open},
 		{"pool_full", `status support-concierge`, busy},
 	} {
 		srv := bc.srv

@@ -29,7 +29,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	if err != nil {
 		var ue *command.UsageError
 		if errors.As(err, &ue) {
-			return h.usage(ue)
+			return h.usage(sc, ue)
 		}
 		return ephemeralAck(render.Note("That command could not be read."))
 	}
@@ -44,19 +44,37 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	}
 	switch c.Name {
 	case command.Rollback:
-		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Escape(c.Agent), render.Escape(c.Version))))
+		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Literal(c.Agent), render.Literal(c.Version))))
 	}
 	return Ack{}
 }
 
 // usage answers a command that cannot run as typed: the problem, then the
-// usage of that subcommand, or the whole usage text for an unknown one.
-func (h *Handler) usage(ue *command.UsageError) Ack {
+// usage of that subcommand, or the whole usage text for an unknown one. A
+// problem that says it all is one line; words that may be a name with
+// spaces typed without quotes are looked up first (after the ack).
+func (h *Handler) usage(sc slack.SlashCommand, ue *command.UsageError) Ack {
+	if ue.OneLine {
+		return ephemeralAck(render.Note(":warning: " + render.Escape(ue.Message)))
+	}
+	if ue.Quotable && h.submit(func(ctx context.Context) {
+		m := usageNote(ue)
+		if hint, ok := h.quoteHint(ctx, sc.Text); ok {
+			m = hint
+		}
+		h.send(ctx, sc, single(m))
+	}) {
+		return Ack{}
+	}
 	if ue.Name == "" {
 		intro := render.Note(":warning: " + render.Escape(ue.Message))
 		return h.withHelp(intro)
 	}
-	return ephemeralAck(render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage))))
+	return ephemeralAck(usageNote(ue))
+}
+
+func usageNote(ue *command.UsageError) render.Message {
+	return render.Note(fmt.Sprintf(":warning: %s\nUsage: `%s`", render.Escape(ue.Message), render.Escape(ue.Usage)))
 }
 
 // withHelp is intro followed by the full usage text. The usage block is
@@ -125,6 +143,14 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c comma
 		r, err = h.cmdWatch(ctx, sc, c)
 	case command.Call:
 		r, err = h.cmdCall(ctx, sc, c)
+	case command.History:
+		r, err = h.cmdHistory(ctx, c)
+	}
+	var re *RefError
+	if errors.As(err, &re) && re.NoAgent {
+		if hint, ok := h.quoteHint(ctx, sc.Text); ok {
+			r, err = single(hint), nil
+		}
 	}
 	if err != nil {
 		r = reply{msgs: []render.Message{h.failure(c.Name, err)}}
@@ -173,11 +199,11 @@ func requestRef(err error) string {
 func inFlight(ife *workflow.InFlightError) render.Message {
 	p := ife.Holder
 	if p.ID == "" {
-		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Escape(ife.AgentName)))
+		return render.Note(fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight.", render.Literal(ife.AgentName)))
 	}
-	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Escape(ife.AgentName), render.Escape(workflow.VersionName(p)))
+	msg := fmt.Sprintf(":no_entry_sign: %s already has a promotion in flight: %s", render.Literal(ife.AgentName), render.Literal(workflow.VersionName(p)))
 	if p.Label != "" {
-		msg += " “" + render.Escape(p.Label) + "”"
+		msg += " “" + render.Literal(p.Label) + "”"
 	}
 	msg += fmt.Sprintf(", %s, requested by %s", p.State, render.Mention(p.Requester))
 	if link := workflow.Permalink(p.Channel, p.MessageTS); link != "" {
@@ -235,6 +261,11 @@ func (h *Handler) cmdStatus(ctx context.Context, c command.Command) (reply, erro
 	v := render.StatusView{Agent: agent, Generated: h.now()}
 	if live, err := h.atoms.Live(ctx, agent.ID); err == nil {
 		v.Active = &live
+		// The bot's activation names who made it live unless Atoms saw a
+		// later one (the dashboard made it live again).
+		if bb := h.byBot(ctx, agent, byBotStatusScan)[live.ID]; live.ActivatedAt.IsZero() || !bb.ActivatedAt.Before(live.ActivatedAt.Add(-activationSkew)) {
+			v.ActiveByBot = bb
+		}
 	} else if !errors.Is(err, platform.ErrNotFound) {
 		return reply{}, err
 	}
@@ -262,12 +293,12 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	}
 	page, err := h.atoms.Versions(ctx, agent.ID, platform.VersionQuery{Branch: c.Branch, Limit: 40})
 	if errors.Is(err, platform.ErrNotFound) && c.Branch != "" {
-		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
+		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
 	}
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Versions(agent, page.Versions, page.Total, page.Branch)), nil
+	return single(render.Versions(agent, page.Versions, page.Total, page.Branch, h.byBot(ctx, agent, byBotScan))), nil
 }
 
 func (h *Handler) cmdDrafts(ctx context.Context, c command.Command) (reply, error) {

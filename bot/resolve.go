@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
 )
 
@@ -17,6 +18,9 @@ import (
 // message is for the user and suggests what they may have meant.
 type RefError struct {
 	Msg string
+	// NoAgent: the agent named does not exist (the words after it may be
+	// the rest of a name typed without quotes).
+	NoAgent bool
 }
 
 func (e *RefError) Error() string { return e.Msg }
@@ -26,7 +30,8 @@ var (
 	versionNum = regexp.MustCompile(`^[vV]([0-9]{1,9})$`)
 )
 
-// resolveAgent finds an agent by id or exact name.
+// resolveAgent finds an agent by id, exact name, or a name that matches
+// only when case is ignored (when exactly one agent's does).
 func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent, error) {
 	if objectID.MatchString(ref) {
 		a, err := h.atoms.Agent(ctx, ref)
@@ -41,10 +46,13 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 	if err != nil {
 		return platform.Agent{}, err
 	}
-	var exact []platform.Agent
+	var exact, folded []platform.Agent
 	for _, a := range found {
-		if a.Name == ref {
+		switch {
+		case a.Name == ref:
 			exact = append(exact, a)
+		case strings.EqualFold(a.Name, ref):
+			folded = append(folded, a)
 		}
 	}
 	switch len(exact) {
@@ -56,7 +64,18 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 		for i, a := range exact {
 			ids[i] = "`" + a.ID + "`"
 		}
-		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Escape(ref), strings.Join(ids, ", "))}
+		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("Several agents are named “%s”; use the id: %s.", render.Literal(ref), strings.Join(ids, ", "))}
+	}
+	switch len(folded) {
+	case 1:
+		return h.atoms.Agent(ctx, folded[0].ID)
+	case 0:
+	default:
+		cands := make([]string, len(folded))
+		for i, a := range folded {
+			cands[i] = "“" + render.Literal(a.Name) + "” `" + render.Escape(a.ID) + "`"
+		}
+		return platform.Agent{}, &RefError{Msg: fmt.Sprintf("%d agents are named “%s” when case is ignored: %s. Type the name exactly, or use the id.", len(folded), render.Literal(ref), strings.Join(cands, ", "))}
 	}
 	names := make([]string, 0, len(found))
 	for _, a := range found {
@@ -70,7 +89,35 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 			}
 		}
 	}
-	return platform.Agent{}, &RefError{Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Escape(ref), didYouMean(ref, names))}
+	return platform.Agent{}, &RefError{NoAgent: true, Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Literal(ref), didYouMean(ref, names))}
+}
+
+// quoteHint looks at a command whose agent was not found, or that had too
+// many words: when the words after the subcommand, joined, are an agent's
+// name (case ignored), it is the one line telling how to type that name.
+func (h *Handler) quoteHint(ctx context.Context, text string) (render.Message, bool) {
+	words := command.Words(text)
+	if len(words) < 3 {
+		return render.Message{}, false
+	}
+	args := words[1:]
+	found, err := h.atoms.Agents(ctx, args[0])
+	if err != nil {
+		return render.Message{}, false
+	}
+	for k := len(args); k >= 2; k-- {
+		joined := strings.Join(args[:k], " ")
+		for _, a := range found {
+			if strings.EqualFold(strings.Join(strings.Fields(a.Name), " "), joined) {
+				q := `"` + a.Name + `"`
+				if strings.Contains(a.Name, `"`) {
+					q = "'" + a.Name + "'"
+				}
+				return render.Note(":bulb: A name with spaces needs quotes — quote it: " + render.Literal(q)), true
+			}
+		}
+	}
+	return render.Message{}, false
 }
 
 // openDrafts lists the agent's open drafts.
@@ -114,14 +161,14 @@ func (h *Handler) resolveDraft(ctx context.Context, agent platform.Agent, ref st
 		return byName[0], nil
 	}
 	if len(byName) > 1 {
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Escape(agent.Name), render.Escape(ref), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Literal(agent.Name), render.Literal(ref), render.Escape(agent.Name))}
 	}
 	for _, d := range drafts {
 		if openOnly && !d.Open && (d.ID == ref || d.Name == ref) {
-			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Escape(agent.Name), render.Escape(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
+			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Literal(agent.Name), render.Literal(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
 		}
 	}
-	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Escape(agent.Name), render.Escape(ref), didYouMean(ref, names), render.Escape(agent.Name))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(agent.Name))}
 }
 
 // onlyDraft is the draft to use when none was named: the only open one.
@@ -132,15 +179,15 @@ func (h *Handler) onlyDraft(ctx context.Context, agent platform.Agent) (platform
 	}
 	switch len(drafts) {
 	case 0:
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Escape(agent.Name), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Literal(agent.Name), render.Escape(agent.Name))}
 	case 1:
 		return drafts[0], nil
 	}
 	names := make([]string, 0, len(drafts))
 	for _, d := range drafts {
-		names = append(names, "“"+render.Escape(d.Name)+"”")
+		names = append(names, "“"+render.Literal(d.Name)+"”")
 	}
-	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Escape(agent.Name), len(drafts), strings.Join(names, ", "))}
+	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has %d open drafts (%s); name the one you mean.", render.Literal(agent.Name), len(drafts), strings.Join(names, ", "))}
 }
 
 // parseVersionRef reads a version as typed: an id, vN, or branch/vN.
@@ -172,10 +219,10 @@ func (h *Handler) resolveVersion(ctx context.Context, agent platform.Agent, ref 
 		case !errors.Is(err, platform.ErrNotFound):
 			return platform.Version{}, err
 		case vr.ID == "":
-			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Escape(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
+			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
 		}
 	}
-	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Escape(ref), render.Escape(agent.Name), render.Escape(agent.Name))}
+	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Literal(ref), render.Literal(agent.Name), render.Escape(agent.Name))}
 }
 
 // didYouMean suggests up to three names close to ref.
@@ -193,7 +240,7 @@ func didYouMean(ref string, names []string) string {
 		}
 		seen[n] = true
 		ln := strings.ToLower(n)
-		d := levenshtein(lref, ln)
+		d := command.Distance(lref, ln)
 		if strings.Contains(ln, lref) || strings.Contains(lref, ln) {
 			d = min(d, 1)
 		}
@@ -207,31 +254,7 @@ func didYouMean(ref string, names []string) string {
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
 	out := make([]string, 0, 3)
 	for _, c := range cands[:min(3, len(cands))] {
-		out = append(out, "“"+render.Escape(c.name)+"”")
+		out = append(out, "“"+render.Literal(c.name)+"”")
 	}
 	return " Did you mean " + strings.Join(out, " or ") + "?"
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 200 || len(rb) > 200 {
-		return max(len(ra), len(rb))
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -3,8 +3,10 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -24,6 +26,7 @@ const (
 	Watch    = "watch"
 	Unwatch  = "unwatch"
 	Call     = "call"
+	History  = "history"
 )
 
 // MaxTextLen bounds the command text we parse. Slack's own limit is lower;
@@ -47,7 +50,15 @@ type Command struct {
 	Topic    string // help: the subcommand asked about
 	Phone    string // call: a number to ring (E.164)
 	Forget   bool   // call --forget: delete the remembered number
+	Count    int    // history: how many promotions to show (0: the default)
 }
+
+// History bounds: how many promotions `/atoms history` shows by default and
+// at most.
+const (
+	DefaultHistory = 10
+	MaxHistory     = 50
+)
 
 // UsageError is a command that cannot be run as typed. Usage is the usage line
 // (or the whole usage text) to show with Message.
@@ -55,6 +66,12 @@ type UsageError struct {
 	Name    string // the subcommand, "" when unknown
 	Message string
 	Usage   string
+	// OneLine: Message says all there is to say (an unclosed quote, a typo
+	// with a suggestion); no usage text goes with it.
+	OneLine bool
+	// Quotable: the words after the subcommand may be a name with spaces
+	// typed without quotes (too many arguments).
+	Quotable bool
 }
 
 func (e *UsageError) Error() string {
@@ -85,10 +102,11 @@ var specs = map[string]spec{
 	Watch:    {"/atoms watch <agent>", "announce here when the agent's active version changes", 1, 1},
 	Unwatch:  {"/atoms unwatch <agent>", "stop announcing changes of the agent here", 1, 1},
 	Call:     {"/atoms call <agent> [<draft>|<version>] [<phone>]  |  /atoms call --forget", "ring your phone with a draft, a version or the live version (a test call); --forget deletes your number", 1, 3},
+	History:  {"/atoms history <agent> [n]", fmt.Sprintf("the last n promotions and rollbacks (default %d, at most %d): who asked, who approved or rejected, outcome, when and how long", DefaultHistory, MaxHistory), 1, 2},
 }
 
 // Order is the order subcommands are listed in the usage text.
-var Order = []string{Help, Agents, Status, Versions, Drafts, Diff, Edit, Promote, Rollback, Cancel, Call, Watch, Unwatch}
+var Order = []string{Help, Agents, Status, Versions, Drafts, Diff, Edit, Promote, Rollback, Cancel, History, Call, Watch, Unwatch}
 
 // UsageOf returns the usage line of a subcommand ("" when unknown).
 func UsageOf(name string) string { return specs[name].usage }
@@ -104,9 +122,22 @@ func Parse(text string) (Command, error) {
 	if !utf8.ValidString(text) {
 		return Command{}, &UsageError{Message: "That command is not valid text."}
 	}
-	words, rest, err := split(text)
-	if err != nil {
-		return Command{}, err
+	words, rest, err := split(text, -1)
+	var qe *quoteError
+	if errors.As(err, &qe) {
+		// A single quote left open in free text (a label) is an apostrophe.
+		if !qe.Single || qe.Word == 0 {
+			return Command{}, unclosed()
+		}
+		w, r, err2 := split(text, qe.Word)
+		if err2 != nil {
+			return Command{}, unclosed()
+		}
+		sp, ok := specs[strings.ToLower(w[0])]
+		if !ok || sp.max >= 0 || qe.Word <= sp.min {
+			return Command{}, unclosed()
+		}
+		words, rest, err = w, r, nil
 	}
 	if len(words) == 0 {
 		return Command{Name: Help}, nil
@@ -114,14 +145,14 @@ func Parse(text string) (Command, error) {
 	name := strings.ToLower(words[0])
 	sp, ok := specs[name]
 	if !ok {
-		return Command{}, &UsageError{Message: fmt.Sprintf("I don't know the command %q.", words[0])}
+		return Command{}, unknown(words[0])
 	}
 	args := words[1:]
 	if len(args) < sp.min {
 		return Command{}, &UsageError{Name: name, Message: missing(name, len(args)), Usage: sp.usage}
 	}
 	if sp.max >= 0 && len(args) > sp.max {
-		return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("Too many arguments for `%s` (a name with spaces needs quotes).", name), Usage: sp.usage}
+		return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("Too many arguments for `%s` (a name with spaces needs quotes).", name), Usage: sp.usage, Quotable: true}
 	}
 	positional := len(args)
 	if sp.max < 0 {
@@ -173,6 +204,15 @@ func Parse(text string) (Command, error) {
 		}
 	case Rollback:
 		c.Agent, c.Version = args[0], args[1]
+	case History:
+		c.Agent = args[0]
+		if len(args) == 2 {
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 1 || n > MaxHistory {
+				return Command{}, &UsageError{Name: name, Message: fmt.Sprintf("n is a number from 1 to %d (a name with spaces needs quotes).", MaxHistory), Usage: sp.usage, Quotable: err != nil}
+			}
+			c.Count = n
+		}
 	case Call:
 		if args[0] == "--forget" {
 			if len(args) > 1 {
@@ -241,29 +281,67 @@ func missing(name string, got int) string {
 	return fmt.Sprintf("`%s` needs more arguments.", name)
 }
 
-// split cuts text into words; "double" or “curly” quotes group words (Slack
-// clients turn straight quotes into curly ones). rest(n) returns the raw text
-// from the start of word n on, so free-text arguments keep their spacing.
-func split(text string) (words []string, rest func(n int) string, err error) {
+// Words is text cut into words as Parse cuts it (double or single quotes
+// group words); nil when a quote is not closed.
+func Words(text string) []string {
+	words, _, err := split(text, -1)
+	if err != nil {
+		return nil
+	}
+	return words
+}
+
+// quoteError is a quote left open; Word is the index of the word it opened.
+type quoteError struct {
+	Word   int
+	Single bool
+}
+
+func (e *quoteError) Error() string { return "a quote is not closed" }
+
+func unclosed() *UsageError {
+	return &UsageError{Message: "A quote is not closed: add the closing quote after the name.", OneLine: true}
+}
+
+// split cuts text into words; "double", “curly”, 'single' or ‘curly
+// single’ quotes group words (Slack clients turn straight quotes into curly
+// ones). A single quote opens only at the start of a word and closes only
+// before a space or the end, so apostrophes (Bob's, it’s) stay text; from
+// word literalFrom on (when ≥ 0) single quotes are always text. rest(n)
+// returns the raw text from the start of word n on, so free-text arguments
+// keep their spacing.
+func split(text string, literalFrom int) (words []string, rest func(n int) string, err error) {
 	var starts []int
 	var cur strings.Builder
 	in := false     // inside quotes
 	inWord := false // building a word
+	single := false // the open quote is a single one
+	opened := 0     // the word the open quote began
 	var close rune
+	start := func(i int) {
+		if !inWord {
+			starts = append(starts, i)
+			inWord = true
+		}
+	}
 	for i, r := range text {
 		switch {
-		case in && r == close:
+		case in && !single && r == close:
+			in = false
+		case in && single && (r == '\'' || r == '’') && endsWord(text[i+utf8.RuneLen(r):]):
 			in = false
 		case !in && (r == '"' || r == '“' || r == '”'):
-			in = true
+			in, single = true, false
 			close = '"'
 			if r == '“' || r == '”' {
 				close = '”'
 			}
-			if !inWord {
-				starts = append(starts, i)
-				inWord = true
-			}
+			start(i)
+			opened = len(starts) - 1
+		case !in && !inWord && (r == '\'' || r == '‘' || r == '’') && (literalFrom < 0 || len(starts) < literalFrom):
+			in, single = true, true
+			start(i)
+			opened = len(starts) - 1
 		case !in && isSpace(r):
 			if inWord {
 				words = append(words, cur.String())
@@ -271,15 +349,12 @@ func split(text string) (words []string, rest func(n int) string, err error) {
 				inWord = false
 			}
 		default:
-			if !inWord {
-				starts = append(starts, i)
-				inWord = true
-			}
+			start(i)
 			cur.WriteRune(r)
 		}
 	}
 	if in {
-		return nil, nil, &UsageError{Message: "A quote is not closed."}
+		return nil, nil, &quoteError{Word: opened, Single: single}
 	}
 	if inWord {
 		words = append(words, cur.String())
@@ -291,6 +366,56 @@ func split(text string) (words []string, rest func(n int) string, err error) {
 		return text[starts[n]:]
 	}
 	return words, rest, nil
+}
+
+// endsWord reports whether after (the text following a quote) starts with a
+// space or is empty.
+func endsWord(after string) bool {
+	r, _ := utf8.DecodeRuneInString(after)
+	return after == "" || isSpace(r)
+}
+
+// unknown is the error for a subcommand that does not exist: one line naming
+// the nearest one when the word looks like a typo of it, else the usage text.
+func unknown(word string) *UsageError {
+	lw := strings.ToLower(word)
+	best, bestD := "", 0
+	for _, name := range Order {
+		d := Distance(lw, name)
+		if best == "" || d < bestD {
+			best, bestD = name, d
+		}
+	}
+	if bestD <= max(1, min(2, utf8.RuneCountInString(best)/3)) {
+		return &UsageError{Message: fmt.Sprintf("I don't know the command %q — did you mean `%s`?", word, best), OneLine: true}
+	}
+	return &UsageError{Message: fmt.Sprintf("I don't know the command %q.", word)}
+}
+
+// Distance is the edit distance (Levenshtein, in runes) between a and b;
+// strings over 200 runes count as their length apart.
+func Distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 200 || len(rb) > 200 {
+		return max(len(ra), len(rb))
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 func isSpace(r rune) bool {

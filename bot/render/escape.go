@@ -103,7 +103,7 @@ func safeCut(s string, n int) int {
 	if cut == 0 || !graphemeBoundary(s, cut) {
 		cut = best // give up on grapheme safety rather than return nothing
 	}
-	return entityCut(s, cut)
+	return tokenCut(s, entityCut(s, cut))
 }
 
 // graphemeBoundary reports whether a cut at byte offset i of s falls between

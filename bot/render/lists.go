@@ -23,7 +23,7 @@ func Help(intro string, entries []HelpEntry) Message {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "`%s`\n      %s\n", Escape(e.Usage), Escape(e.Summary))
 	}
-	b.WriteString("\n_" + Escape("<agent>: an agent id or its exact name (quote names with spaces). <version>: a version id, vN, or branch/vN for a branch other than the live one. <draft>: a draft id or name (on branches, the branch's name).") + "_")
+	b.WriteString("\n_" + Escape("<agent>: an agent id or its name (case does not matter when only one agent matches; quote names with spaces, \"double\" or 'single'). <version>: a version id, vN, or branch/vN for a branch other than the live one. <draft>: a draft id or name (on branches, the branch's name).") + "_")
 	var blocks []slack.Block
 	// The fallback text carries the usage itself, not only a title.
 	text := "atomsbot usage\n" + b.String()
@@ -37,9 +37,9 @@ func Help(intro string, entries []HelpEntry) Message {
 
 // Agents renders the agent list.
 func Agents(agents []platform.Agent, search string) Message {
-	head := fmt.Sprintf("%d agent(s)", len(agents))
+	head := Count(len(agents), "agent", "agents")
 	if search != "" {
-		head += " matching “" + Escape(search) + "”"
+		head += " matching “" + Literal(search) + "”"
 	}
 	if len(agents) == 0 {
 		return Note(head + ".")
@@ -50,7 +50,7 @@ func Agents(agents []platform.Agent, search string) Message {
 		if a.WorkflowType == platform.WorkflowGraph {
 			kind = " · workflow graph"
 		}
-		lines = append(lines, fmt.Sprintf("• *%s* `%s`%s", Escape(a.Name), Escape(a.ID), kind))
+		lines = append(lines, fmt.Sprintf("• *%s* `%s`%s", Literal(a.Name), Escape(a.ID), kind))
 	}
 	return listMessage(head, lines, len(agents)-len(lines), func(n int) string {
 		return fmt.Sprintf("… and %d more; narrow it down with `/atoms agents &lt;search&gt;`.", n)
@@ -65,6 +65,18 @@ type StatusView struct {
 	InFlight  *InFlight         // nil when none
 	Watchers  []string          // channel ids
 	Generated time.Time
+	// ActiveByBot is what atomsbot knows of the active version: who
+	// published and activated it through the bot (zero when it did not).
+	ActiveByBot ByBot
+}
+
+// ByBot is what atomsbot itself did to a version, which Atoms records only
+// as its API key: the Slack user whose promotion published it, and the one
+// whose promotion or rollback activated it last, and when.
+type ByBot struct {
+	PublishedBy string // Slack user id; "" when not published through the bot
+	ActivatedBy string // Slack user id; "" when never activated through the bot
+	ActivatedAt time.Time
 }
 
 // InFlight summarises the promotion holding an agent's lock.
@@ -81,17 +93,19 @@ type InFlight struct {
 func Status(v StatusView) Message {
 	a := v.Agent
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* `%s`\n", Escape(a.Name), Escape(a.ID))
+	fmt.Fprintf(&b, "*%s* `%s`\n", Literal(a.Name), Escape(a.ID))
 	if v.Active != nil {
-		fmt.Fprintf(&b, "Active: *%s*%s", refName(v.Active.Ref, v.Active.Number), quoted(v.Active.Label))
+		fmt.Fprintf(&b, "Active: *%s*%s", refLiteral(v.Active.Ref, v.Active.Number), quoted(v.Active.Label))
 		if v.Active.Branch != "" {
-			fmt.Fprintf(&b, " on branch *%s*", Escape(v.Active.Branch))
+			fmt.Fprintf(&b, " on branch *%s*", Literal(v.Active.Branch))
 		}
 		if !v.Active.ActivatedAt.IsZero() {
-			fmt.Fprintf(&b, " since %s", slackDate(v.Active.ActivatedAt))
+			fmt.Fprintf(&b, " since %s", Timestamp(v.Active.ActivatedAt))
 		}
-		if who := v.Active.ActivatedBy; who != "" {
-			fmt.Fprintf(&b, " by %s", Escape(who))
+		if who := v.ActiveByBot.ActivatedBy; who != "" {
+			fmt.Fprintf(&b, " by %s", Mention(who))
+		} else if who := v.Active.ActivatedBy; who != "" {
+			fmt.Fprintf(&b, " by %s", Literal(who))
 		}
 		b.WriteString("\n")
 	} else {
@@ -101,13 +115,13 @@ func Status(v StatusView) Message {
 	if len(v.Drafts) > 0 {
 		names := make([]string, 0, len(v.Drafts))
 		for _, d := range v.Drafts[:min(len(v.Drafts), 10)] {
-			names = append(names, Escape(cmp.Or(d.Name, d.ID)))
+			names = append(names, Literal(cmp.Or(d.Name, d.ID)))
 		}
 		b.WriteString(" (" + strings.Join(names, ", ") + ")")
 	}
 	b.WriteString("\n")
 	if f := v.InFlight; f != nil {
-		fmt.Fprintf(&b, "Promotion in flight: %s%s, %s, requested by %s", refName(f.VersionRef, f.VersionNumber), quoted(f.Label), Escape(f.State), Mention(f.Requester))
+		fmt.Fprintf(&b, "Promotion in flight: %s%s, %s, requested by %s", refLiteral(f.VersionRef, f.VersionNumber), quoted(f.Label), Escape(f.State), Mention(f.Requester))
 		if link := safeURL(f.Link); link != "" {
 			fmt.Fprintf(&b, " — <%s|see the request>", link)
 		}
@@ -125,11 +139,12 @@ func Status(v StatusView) Message {
 }
 
 // Versions renders published versions, newest first; branch names the
-// branch listed ("" where the platform has none).
-func Versions(agent platform.Agent, versions []platform.Version, total int, branch string) Message {
-	head := fmt.Sprintf("Versions of *%s* (%d)", Escape(agent.Name), total)
+// branch listed ("" where the platform has none). byBot, by version id,
+// names the Slack users behind what atomsbot did (may be nil).
+func Versions(agent platform.Agent, versions []platform.Version, total int, branch string, byBot map[string]ByBot) Message {
+	head := fmt.Sprintf("Versions of *%s* (%d)", Literal(agent.Name), total)
 	if branch != "" {
-		head = fmt.Sprintf("Versions of *%s* on branch *%s* (%d)", Escape(agent.Name), Escape(branch), total)
+		head = fmt.Sprintf("Versions of *%s* on branch *%s* (%d)", Literal(agent.Name), Literal(branch), total)
 	}
 	if len(versions) == 0 {
 		return Note(head + ": none published.")
@@ -137,45 +152,54 @@ func Versions(agent platform.Agent, versions []platform.Version, total int, bran
 	lines := make([]string, 0, len(versions))
 	for _, v := range versions[:min(len(versions), maxListed)] {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s*%s", refName(v.Ref, v.Number), quoted(v.Label))
+		bot := byBot[v.ID]
+		fmt.Fprintf(&b, "*%s*%s", refLiteral(v.Ref, v.Number), quoted(v.Label))
 		if v.Live || v.ID == agent.LiveVersionID {
 			b.WriteString(" · :large_green_circle: *active*")
 		}
 		fmt.Fprintf(&b, " · check %s", CheckBadge(v.Check.Status, ""))
 		if v.RestoredFrom != "" {
-			fmt.Fprintf(&b, " · restores %s", Escape(v.RestoredFrom))
+			fmt.Fprintf(&b, " · restores %s", Literal(v.RestoredFrom))
 		}
-		if who := v.PublishedBy; who != "" {
-			fmt.Fprintf(&b, " · by %s", Escape(who))
+		if who := bot.PublishedBy; who != "" {
+			fmt.Fprintf(&b, " · by %s", Mention(who))
+		} else if who := v.PublishedBy; who != "" {
+			fmt.Fprintf(&b, " · by %s", Literal(who))
 		}
 		if !v.PublishedAt.IsZero() {
-			fmt.Fprintf(&b, " %s", slackDate(v.PublishedAt))
+			fmt.Fprintf(&b, " %s", Timestamp(v.PublishedAt))
+		}
+		if bot.ActivatedBy != "" {
+			fmt.Fprintf(&b, " · activated by %s", Mention(bot.ActivatedBy))
+			if !bot.ActivatedAt.IsZero() {
+				fmt.Fprintf(&b, " %s", Timestamp(bot.ActivatedAt))
+			}
 		}
 		fmt.Fprintf(&b, " · `%s`", Escape(v.ID))
 		lines = append(lines, b.String())
 	}
 	return listMessage(head, lines, max(total, len(versions))-len(lines), func(n int) string {
-		return fmt.Sprintf("… %d older version(s) not shown.", n)
+		return "… " + Count(n, "older version", "older versions") + " not shown."
 	})
 }
 
 // Drafts renders open drafts.
 func Drafts(agent platform.Agent, drafts []platform.Draft) Message {
-	head := fmt.Sprintf("Open drafts of *%s* (%d)", Escape(agent.Name), len(drafts))
+	head := fmt.Sprintf("Open drafts of *%s* (%d)", Literal(agent.Name), len(drafts))
 	if len(drafts) == 0 {
-		return Note(head + ". Start one with `/atoms edit " + Escape(agent.Name) + "`.")
+		return Note(head + ". Start one with " + inlineCode("/atoms edit "+Escape(agent.Name)) + ".")
 	}
 	lines := make([]string, 0, len(drafts))
 	for _, d := range drafts[:min(len(drafts), maxListed)] {
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Escape(cmp.Or(d.Name, "(unnamed)")), Escape(d.ID), d.Revision)
+		fmt.Fprintf(&b, "*%s* `%s` · revision %d", Literal(cmp.Or(d.Name, "(unnamed)")), Escape(d.ID), d.Revision)
 		if d.Base != "" {
-			fmt.Fprintf(&b, " · from %s", Escape(d.Base))
+			fmt.Fprintf(&b, " · from %s", Literal(d.Base))
 		} else if d.BaseID != "" {
 			fmt.Fprintf(&b, " · from `%s`", Escape(d.BaseID))
 		}
 		if d.LastEditor != "" {
-			fmt.Fprintf(&b, " · last edited by %s", Escape(d.LastEditor))
+			fmt.Fprintf(&b, " · last edited by %s", Literal(d.LastEditor))
 		}
 		if d.Live {
 			b.WriteString(" · on the live branch")
@@ -189,7 +213,7 @@ func Drafts(agent platform.Agent, drafts []platform.Draft) Message {
 		lines = append(lines, b.String())
 	}
 	return listMessage(head, lines, len(drafts)-len(lines), func(n int) string {
-		return fmt.Sprintf("… and %d more open draft(s).", n)
+		return "… and " + Count(n, "more open draft", "more open drafts") + "."
 	})
 }
 
@@ -242,7 +266,27 @@ func quoted(label string) string {
 	if label == "" {
 		return ""
 	}
-	return " “" + Escape(Truncate(label, 200, "…")) + "”"
+	return " “" + Literal(Truncate(label, 200, "…")) + "”"
 }
 
-func stripMarks(s string) string { return strings.ReplaceAll(s, "*", "") }
+// refLiteral is a version's name for mrkdwn outside code.
+func refLiteral(ref string, n int) string { return Literal(refText(ref, n)) }
+
+// stripMarks drops the bold marks of head for the fallback text; the marks
+// inside <…> tokens are user text shown as typed (Literal) and stay.
+func stripMarks(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '<':
+			depth++
+		case r == '>' && depth > 0:
+			depth--
+		case r == '*' && depth == 0:
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

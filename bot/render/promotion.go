@@ -168,7 +168,7 @@ func stateLine(v ApprovalView) string {
 			waits = append(waits, "the security check")
 		}
 		if len(v.Approvals) < v.Required {
-			waits = append(waits, fmt.Sprintf("%d more approval(s)", v.Required-len(v.Approvals)))
+			waits = append(waits, Count(v.Required-len(v.Approvals), "more approval", "more approvals"))
 		}
 		if len(waits) == 0 {
 			return "Ready — activating shortly."

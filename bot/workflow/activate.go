@@ -79,7 +79,7 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		if why := waitingFor(err); why != "" && why != p.Reason {
 			// Approvers were told "activating": say what holds it, once.
 			if np, uerr := e.store.Update(ctx, p.ID, state.Activating, state.Patch{Reason: &why}); uerr == nil {
-				_ = e.threadNote(ctx, np, ":snowflake: Not activated yet: "+render.Escape(why)+".")
+				_ = e.threadNoteAt(ctx, np, ":snowflake: Not activated yet: "+render.Escape(why)+".", e.now())
 			}
 		}
 		return e.now().Add(2 * e.cfg.PollInterval), fmt.Errorf("activate: %w", err)
@@ -137,7 +137,7 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 	if e.metrics != nil && np.Kind == state.KindPromote && !np.PublishedAt.IsZero() && !np.CheckPassedAt.IsZero() {
 		e.metrics.ObserveCheckWait(np.CheckPassedAt.Sub(np.PublishedAt))
 	}
-	_ = e.threadNote(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.Escape(VersionName(np))))
+	_ = e.threadNoteAt(ctx, np, fmt.Sprintf(":rocket: Activated %s and verified that Atoms serves it.", render.Escape(VersionName(np))), np.ActivatedAt)
 	return e.finish(ctx, np)
 }
 

@@ -67,7 +67,7 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 	if len(pages) > 0 {
 		sd.Blocks.BlockSet = pages[0].Blocks
 		if len(pages) > 1 {
-			sd.Note = fmt.Sprintf("The diff continues in the thread (%d more message(s)).", len(pages)-1)
+			sd.Note = "The diff continues in the thread (" + render.Count(len(pages)-1, "more message", "more messages") + ")."
 		}
 	}
 	if b, err := json.Marshal(sd); err == nil {

@@ -90,7 +90,7 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 		e.nudge()
 	}
 	e.audit(ctx, p, user, "approve", fmt.Sprintf("%d of %d", res.Count, e.cfg.Policy.Required))
-	_ = e.threadNote(ctx, p, fmt.Sprintf(":thumbsup: Approved by %s (%d of %d).", render.Mention(user), res.Count, e.cfg.Policy.Required))
+	_ = e.threadNoteAt(ctx, p, fmt.Sprintf(":thumbsup: Approved by %s (%d of %d).", render.Mention(user), res.Count, e.cfg.Policy.Required), e.now())
 	_ = e.refreshMessage(ctx, p, all)
 	return res, nil
 }

@@ -12,7 +12,16 @@ import (
 // threadNote replies in the approval message's thread (or, when there is no
 // approval message, posts in the channel so the news is not lost).
 func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) error {
-	m := render.Note(mrkdwn)
+	return e.threadPost(ctx, p, render.Note(mrkdwn))
+}
+
+// threadNoteAt is a thread note on a step of the promotion made at the
+// given time, shown in full under the note.
+func (e *Engine) threadNoteAt(ctx context.Context, p state.Promotion, mrkdwn string, at time.Time) error {
+	return e.threadPost(ctx, p, render.NoteAt(mrkdwn, at))
+}
+
+func (e *Engine) threadPost(ctx context.Context, p state.Promotion, m render.Message) error {
 	if _, err := e.slack.Post(ctx, p.Channel, p.MessageTS, m); err != nil {
 		e.log.Warn("thread note", "promotion", p.ID, "err", err)
 		return fmt.Errorf("thread note: %w", err)
@@ -85,7 +94,7 @@ func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promoti
 	if err := e.refreshMessage(ctx, cur, nil); err != nil {
 		return cur, err
 	}
-	if err := e.threadNote(ctx, cur, endNote(cur)); err != nil {
+	if err := e.threadNoteAt(ctx, cur, endNote(cur), cur.EndedAt); err != nil {
 		return cur, err
 	}
 	done := true

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/atomsbot/atomsbot/state/statetest"
 )
@@ -41,12 +42,12 @@ func TestApprovalRequestDiff(t *testing.T) {
 		{
 			name:  "long diff continues in the thread",
 			setup: func(r *rig, _ *PromoteRequest) { r.plat.diff = longDiff(30) },
-			shows: "more message(s)).", replies: true, diffs: 1,
+			shows: "more messages).", replies: true, diffs: 1,
 		},
 		{
 			name:  "diff too long for the thread goes up as a file",
 			setup: func(r *rig, _ *PromoteRequest) { r.plat.diff = longDiff(400) },
-			shows: "more message(s)).", replies: true, upload: true, diffs: 1,
+			shows: "more messages).", replies: true, upload: true, diffs: 1,
 		},
 		{
 			name:  "diff cannot be loaded",
@@ -94,7 +95,7 @@ func TestApprovalRequestDiff(t *testing.T) {
 				if tt.upload && pages != maxDiffPages-1 {
 					t.Errorf("%d pages in the thread, want %d", pages, maxDiffPages-1)
 				}
-				if tt.replies && !strings.Contains(msg.Text(), fmt.Sprintf("The diff continues in the thread (%d more message(s)).", pages)) {
+				if tt.replies && !strings.Contains(msg.Text(), "The diff continues in the thread ("+render.Count(pages, "more message", "more messages")+").") {
 					t.Errorf("the message does not say how many pages follow (%d):\n%s", pages, msg.Text())
 				}
 				// Later looks of the message reuse the stored diff.

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -244,7 +245,7 @@ func (e *Engine) noteCheck(ctx context.Context, p state.Promotion, r platform.Re
 		return p
 	}
 	if passed {
-		_ = e.threadNote(ctx, np, ":white_check_mark: The security check of "+render.Escape(VersionName(np))+" passed.")
+		_ = e.threadNoteAt(ctx, np, ":white_check_mark: The security check of "+render.Escape(VersionName(np))+" passed.", cmp.Or(np.CheckPassedAt, e.now()))
 	}
 	if r.Check.Outcome() != platform.CheckFailed { // a failure is refreshed by end()
 		_ = e.refreshMessage(ctx, np, nil)

@@ -113,7 +113,7 @@ func TestSecurityCheckPassed(t *testing.T) {
 		r := newRig(t, b)
 		p := r.published()
 		first, _ := r.slack.message(deploys, p.MessageTS)
-		if !strings.Contains(first.Text(), "Waiting for the security check and 1 more approval(s)") {
+		if !strings.Contains(first.Text(), "Waiting for the security check and 1 more approval") {
 			t.Errorf("approval request does not say what it waits for:\n%s", first.Text())
 		}
 		r.ticks(5)
@@ -125,7 +125,7 @@ func TestSecurityCheckPassed(t *testing.T) {
 		}
 		wantCount(t, "“passed” notes", r.threadHas(p, ":white_check_mark: The security check of v2 passed."), 1)
 		up, _ := r.slack.lastUpdate(deploys, p.MessageTS)
-		if !strings.Contains(up.Text(), ":white_check_mark: passed") || !strings.Contains(up.Text(), "Waiting for 1 more approval(s)") {
+		if !strings.Contains(up.Text(), ":white_check_mark: passed") || !strings.Contains(up.Text(), "Waiting for 1 more approval") {
 			t.Errorf("approval message not refreshed to the passed check:\n%s", up.Text())
 		}
 		// Without approvals it looks again a minute later (the safety net
