@@ -276,6 +276,7 @@ func sbCheckMrkdwn(t *testing.T, d *sbDriver) {
 		{"quote", "> quoted\nplain", `<blockquote class="quote">quoted</blockquote>plain`},
 		{"emoji", ":white_check_mark: done :not_an_emoji:", "✅ done :not_an_emoji:"},
 		{"date", "<!date^1793696400^{date_num}|fallback>", `<time class="date">2026-11-03</time>`},
+		{"a date with an unknown token shows its fallback as typed", "*a <!date^0^{_}|*>b<!date^0^{_}|*>*", `<b>a <time class="date">*</time>b<time class="date">*</time></b>`},
 		{"a known channel by its name", "<#CRELEASES> and <#CRELEASES|old-name>", `<span class="mention">#agent-releases</span> and <span class="mention">#agent-releases</span>`},
 		{"an unknown channel by its label, else its id", "<#C2|deploys> <#C3>", `<span class="mention">#deploys</span> <span class="mention">#C3</span>`},
 	}

@@ -95,13 +95,14 @@ function lines(text, parent, ctx) {
   });
 }
 
+// Formatting never ends inside a <…> token, which Slack reads first.
 const TOKEN = new RegExp(
   [
     "`([^`\\n]+)`",                                                  // 1 code
     "<([^<>\\n]+)>",                                                 // 2 link, mention, date
-    "(?<![\\p{L}\\p{N}])\\*(?=\\S)([^*\\n]*?\\S)\\*(?![\\p{L}\\p{N}])", // 3 bold
-    "(?<![\\p{L}\\p{N}])_(?=\\S)([^_\\n]*?\\S)_(?![\\p{L}\\p{N}])",     // 4 italic
-    "(?<![\\p{L}\\p{N}])~(?=\\S)([^~\\n]*?\\S)~(?![\\p{L}\\p{N}])",     // 5 strike
+    "(?<![\\p{L}\\p{N}])\\*(?=[^\\s*])((?:<[^<>\\n]+>|[^*\\n<])*?)(?<=\\S)\\*(?![\\p{L}\\p{N}])", // 3 bold
+    "(?<![\\p{L}\\p{N}])_(?=[^\\s_])((?:<[^<>\\n]+>|[^_\\n<])*?)(?<=\\S)_(?![\\p{L}\\p{N}])",     // 4 italic
+    "(?<![\\p{L}\\p{N}])~(?=[^\\s~])((?:<[^<>\\n]+>|[^~\\n<])*?)(?<=\\S)~(?![\\p{L}\\p{N}])",     // 5 strike
     ":([a-z0-9_+-]+):",                                              // 6 emoji
   ].join("|"),
   "gu",
@@ -194,7 +195,11 @@ function slackDate(target, fallback) {
     time_secs: t.toLocaleTimeString(),
     ago: ago(t),
   };
-  return format.replace(/\{(\w+)\}/g, (all, k) => (Object.hasOwn(parts, k) ? parts[k] : all));
+  // Slack shows the fallback, unformatted, when a token is not one it knows
+  // (the bot relies on it to show * _ ~ ` as typed).
+  const tokens = [...format.matchAll(/\{(\w*)\}/g)].map((m) => m[1]);
+  if (tokens.some((k) => !Object.hasOwn(parts, k))) return decode(fallback);
+  return format.replace(/\{(\w+)\}/g, (all, k) => parts[k]);
 }
 
 function pretty(t) {
