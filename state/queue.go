@@ -72,7 +72,7 @@ func (s *Store) Poke(ctx context.Context, item string) error {
 func (s *Store) claimKey(token string) string { return s.key("claim", token) }
 
 // KEYS: due, leases, pokes, claim record. ARGV: now ms, max, lease end ms,
-// owner, token (” for none), record ttl ms.
+// owner, token (empty: none), record ttl ms.
 // A token whose record exists was claimed with before: its items still
 // leased to owner get their lease renewed and are returned again, and nothing
 // more is claimed. Otherwise due items are leased, and recorded under the
