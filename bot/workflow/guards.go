@@ -17,7 +17,9 @@ func newsGuard(id string) string { return "news:" + id }
 // The lease alone does not keep two runs of one promotion apart where a post
 // or a publish cannot be taken back: a replica whose clock is off by more than
 // the lease, or one paused past it, and the front door (which works outside
-// any lease) can overlap with the lease holder.
+// any lease) can overlap with the lease holder. Taking lease times from Redis
+// would remove only the first of these, so the guards stay and leases keep
+// the injected clock.
 //
 // An acquire or release whose answer was lost (Redis slow or frozen) may have
 // left the lock held by this call's owner; the next take of the same lock
