@@ -21,20 +21,6 @@ import (
 
 const lcKey = "sk_test_lifecycle_key"
 
-// lcClock is the simulator's clock: the security check only completes when
-// the test advances it.
-type lcClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *lcClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *lcClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // lcSleeps records the client's backoff waits instead of sleeping.
 type lcSleeps struct {
 	mu sync.Mutex
@@ -50,7 +36,7 @@ func (s *lcSleeps) sleep(ctx context.Context, d time.Duration) error {
 
 type lcEnv struct {
 	sim    *atomsim.Simulator
-	clock  *lcClock
+	clock  *atomsim.Clock // the simulator's: the security check completes when the test advances it
 	client *atoms.Client
 	sleeps *lcSleeps
 	url    string
@@ -58,7 +44,7 @@ type lcEnv struct {
 
 func newLCEnv(t *testing.T) *lcEnv {
 	t.Helper()
-	clock := &lcClock{t: time.Date(2026, 6, 11, 9, 0, 0, 0, time.UTC)}
+	clock := atomsim.NewClock(time.Date(2026, 6, 11, 9, 0, 0, 0, time.UTC))
 	sim := atomsim.New(atomsim.Options{APIKey: lcKey, Now: clock.Now, Seed: 11})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

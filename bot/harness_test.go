@@ -18,7 +18,6 @@ import (
 	"github.com/atomsbot/atomsbot/atoms/platform/branches"
 	"github.com/atomsbot/atomsbot/atoms/platform/drafts"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
-	"github.com/atomsbot/atomsbot/bot/slackweb"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/atomsbot/atomsbot/state/statetest"
@@ -131,23 +130,7 @@ func (h *harness) platformOf(c *atoms.Client, now func() time.Time) platform.Pla
 
 // replica starts another bot process on the same Atoms, Slack and Redis.
 func (h *harness) replica(owner string) *replica {
-	t := h.t
-	store := state.New(h.rdb, h.prefix, h.clock.Now)
-	ac, err := atoms.New(atoms.Options{BaseURL: h.simURL, APIKey: testAPIKey, RPS: 100000, Sleep: noSleep, MaxRetries: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
-	plat := h.platformOf(ac, h.clock.Now)
-	eng := workflow.New(plat, store, sc, workflow.Config{
-		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,
-		Now: h.clock.Now, Owner: owner, RPS: 100000,
-	})
-	pool := NewPool(h.cfg.poolSize, 64, time.Minute)
-	t.Cleanup(func() { _ = pool.Shutdown(context.Background()) })
-	handler := NewHandler(plat, store, sc, eng, pool, Config{Now: h.clock.Now})
-	srv := NewServer(handler, ServerOptions{Verifier: NewVerifier(testSecret, h.clock.Now), Now: h.clock.Now, Ready: store.Ping})
-	return &replica{h: h, store: store, engine: eng, pool: pool, handler: handler, server: srv}
+	return h.replicaVia(owner, h.simURL, h.slackURL, 0)
 }
 
 // sign returns the Slack signature headers for body at the test's time.

@@ -44,8 +44,12 @@ func BenchmarkTransition(b *testing.B) {
 
 func BenchmarkClaim(b *testing.B) {
 	be := benchBackend()
-	for _, scheduled := range []int{10, 10_000} {
-		b.Run(fmt.Sprintf("%s/scheduled=%d", be.name, scheduled), func(b *testing.B) {
+	for _, tc := range []struct {
+		scheduled int
+		token     bool // as the poller claims: with a token, kept while leased
+	}{{10, false}, {10_000, false}, {10_000, true}} {
+		scheduled := tc.scheduled
+		b.Run(fmt.Sprintf("%s/scheduled=%d/token=%v", be.name, scheduled, tc.token), func(b *testing.B) {
 			e := newEnv(b, be)
 			// Many promotions waiting far in the future, one due item.
 			far := float64(epoch.Add(100 * 365 * 24 * time.Hour).UnixMilli())
@@ -62,8 +66,15 @@ func BenchmarkClaim(b *testing.B) {
 			b.ReportAllocs()
 			before := e.cmds.n.Load()
 			b.ResetTimer()
-			for range b.N {
-				cs, err := e.store.Claim(ctx, "poller", 10, lease)
+			tokens := make([]string, b.N)
+			for i := range tokens {
+				if tc.token {
+					tokens[i] = fmt.Sprint("t", i)
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				cs, err := e.store.ClaimToken(ctx, "poller", tokens[i], 10, lease)
 				if err != nil || len(cs) != 1 {
 					b.Fatalf("claimed %v %v", cs, err)
 				}

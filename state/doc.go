@@ -28,6 +28,22 @@
 // Times are stored as unix milliseconds and read back in UTC, so they come
 // back truncated to the millisecond.
 //
+// Leases stay on the replicas' clocks on purpose. A lease only keeps replicas
+// from doing the same work twice; correctness never rests on it: every state
+// change is a compare-and-set, and what cannot be taken back (a publish, a
+// post) is done under a lock whose expiry is Redis's. Those locks are needed
+// anyway — a process paused past its lease, and commands handled outside any
+// lease, would overlap a lease holder on any clock — so leases on Redis TIME
+// would remove no lock, and would cost tests their control of time on a real
+// Redis. Clock skew between replicas costs at most duplicated looks.
+//
+// # Lost answers
+//
+// A command that timed out may still have run. Claim therefore takes a token
+// (ClaimToken): repeated with the same token it returns what its first run
+// leased instead of leaving those items leased to a poller that does not
+// know. Reschedule, Complete and the locks are safe to repeat as they are.
+//
 // # Retention
 //
 // Promotions and their approvals are kept while open; once a promotion is

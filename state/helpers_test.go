@@ -11,37 +11,21 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
 )
 
-// testEnv is one backend (miniredis or the real Redis at REDIS_URL) with an
-// isolated key prefix, a controllable clock and a command counter.
+// testEnv is one backend (miniredis, the real Redis at REDIS_URL or the
+// Redis Cluster at REDIS_CLUSTER_ADDRS) with an isolated key prefix, a
+// controllable clock and a command counter.
 type testEnv struct {
 	store  *Store
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	mr     *miniredis.Miniredis // nil for a real Redis
-	clock  *fakeClock
+	clock  *atomsim.Clock       // tests move it explicitly
 	prefix string
 	cmds   *counter
-}
-
-// fakeClock is the injected clock; tests move it explicitly.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 var epoch = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -54,7 +38,7 @@ type counter struct{ n atomic.Int64 }
 func handshake(cmds ...redis.Cmder) bool {
 	for _, c := range cmds {
 		switch c.Name() {
-		case "hello", "client", "auth", "select":
+		case "hello", "client", "auth", "select", "cluster": // cluster: a cluster client learning the slots
 		default:
 			return false
 		}
@@ -88,8 +72,9 @@ func (c *counter) roundTrips(fn func()) int64 {
 }
 
 type backend struct {
-	name string
-	url  string // "" for miniredis
+	name    string
+	url     string   // "" for miniredis
+	cluster []string // a Redis Cluster's nodes
 }
 
 func backends() []backend {
@@ -97,11 +82,14 @@ func backends() []backend {
 	if u := os.Getenv("REDIS_URL"); u != "" {
 		out = append(out, backend{name: "redis", url: u})
 	}
+	if addrs := statetest.ClusterAddrs(); addrs != nil {
+		out = append(out, backend{name: "cluster", cluster: addrs})
+	}
 	return out
 }
 
-// eachBackend runs fn as a subtest against miniredis and, when REDIS_URL is
-// set, against that Redis.
+// eachBackend runs fn as a subtest against miniredis and, when REDIS_URL or
+// REDIS_CLUSTER_ADDRS is set, against that Redis or Redis Cluster.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 	t.Helper()
 	for _, b := range backends() {
@@ -111,11 +99,14 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 
 func newEnv(tb testing.TB, b backend, opts ...Option) *testEnv {
 	tb.Helper()
-	e := &testEnv{clock: &fakeClock{t: epoch}, prefix: "atomsbot-test-" + randHex(tb), cmds: &counter{}}
-	if b.url == "" {
+	e := &testEnv{clock: atomsim.NewClock(epoch), prefix: "atomsbot-test-" + randHex(tb), cmds: &counter{}}
+	switch {
+	case b.cluster != nil:
+		e.rdb = redis.NewClusterClient(&redis.ClusterOptions{Addrs: b.cluster})
+	case b.url == "":
 		e.mr = miniredis.RunT(tb)
 		e.rdb = redis.NewClient(&redis.Options{Addr: e.mr.Addr()})
-	} else {
+	default:
 		o, err := redis.ParseURL(b.url)
 		if err != nil {
 			tb.Fatalf("REDIS_URL: %v", err)
@@ -139,7 +130,13 @@ func newEnv(tb testing.TB, b backend, opts ...Option) *testEnv {
 // with its own connection pool and an empty cache.
 func (e *testEnv) sibling(tb testing.TB) *Store {
 	tb.Helper()
-	rdb := redis.NewClient(e.rdb.Options())
+	var rdb redis.UniversalClient
+	switch c := e.rdb.(type) {
+	case *redis.ClusterClient:
+		rdb = redis.NewClusterClient(c.Options())
+	case *redis.Client:
+		rdb = redis.NewClient(c.Options())
+	}
 	tb.Cleanup(func() { _ = rdb.Close() })
 	return New(rdb, e.prefix, e.clock.Now)
 }

@@ -69,14 +69,38 @@ func (s *Store) Poke(ctx context.Context, item string) error {
 	return nil
 }
 
-// KEYS: due, leases, pokes. ARGV: now ms, max, lease end ms, owner.
+func (s *Store) claimKey(token string) string { return s.key("claim", token) }
+
+// KEYS: due, leases, pokes, claim record. ARGV: now ms, max, lease end ms,
+// owner, token (empty: none), record ttl ms.
+// A token whose record exists was claimed with before: its items still
+// leased to owner get their lease renewed and are returned again, and nothing
+// more is claimed. Otherwise due items are leased, and recorded under the
+// token (item → due) for as long as their lease.
 var claimScript = redis.NewScript(`
+if ARGV[5] ~= '' then
+  local prev = redis.call('HGETALL', KEYS[4])
+  if #prev > 0 then
+    local out = {}
+    for i = 1, #prev, 2 do
+      if redis.call('HGET', KEYS[2], prev[i]) == ARGV[4] then
+        redis.call('ZADD', KEYS[1], ARGV[3], prev[i])
+        out[#out + 1] = prev[i]
+        out[#out + 1] = prev[i + 1]
+      end
+    end
+    redis.call('PEXPIRE', KEYS[4], ARGV[6])
+    return out
+  end
+end
 local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', '0', ARGV[2])
 for i = 1, #items, 2 do
   redis.call('ZADD', KEYS[1], ARGV[3], items[i])
   redis.call('HSET', KEYS[2], items[i], ARGV[4])
   redis.call('HDEL', KEYS[3], items[i])
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[4], items[i], items[i + 1]) end
 end
+if ARGV[5] ~= '' and #items > 0 then redis.call('PEXPIRE', KEYS[4], ARGV[6]) end
 return items
 `)
 
@@ -84,11 +108,23 @@ return items
 // each leased to owner until now+lease, in one round trip. Items whose lease
 // expired are due again and may be claimed by anyone.
 func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]Claim, error) {
+	return s.ClaimToken(ctx, owner, "", max, lease)
+}
+
+// ClaimToken is Claim made safe to repeat: a claim whose answer was lost (a
+// timeout while Redis was slow or frozen) may still have leased items, which
+// would then sit leased to a poller that does not know it until the lease
+// ends. Repeating the claim with the same token returns those items again,
+// their leases renewed, instead of claiming more; a token whose first claim
+// never ran claims afresh. A token is good for one claim: use a new one once
+// an answer arrived.
+func (s *Store) ClaimToken(ctx context.Context, owner, token string, max int, lease time.Duration) ([]Claim, error) {
 	if owner == "" || max <= 0 || lease <= 0 {
 		return nil, fmt.Errorf("%w: claim needs an owner, a positive max and a positive lease", ErrInvalid)
 	}
 	now := s.now()
-	r, err := claimScript.Run(ctx, s.rdb, s.queueKeys(), ms(now), strconv.Itoa(max), ms(now.Add(lease)), owner).StringSlice()
+	keys := append(s.queueKeys(), s.claimKey(token))
+	r, err := claimScript.Run(ctx, s.rdb, keys, ms(now), strconv.Itoa(max), ms(now.Add(lease)), owner, token, durMS(lease)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("state: claim: %w", err)
 	}

@@ -46,6 +46,10 @@ type Config struct {
 	Lease         time.Duration // how long a claimed due item is ours
 	RPS           float64       // the Atoms rate limit, to size claim batches
 	Owner         string        // this replica's identity for leases; random when empty
+	// StopGrace is how long steps already started may go on once Run's
+	// context ended; then they are cut short (and still reschedule). Default:
+	// the step timeout, so they finish.
+	StopGrace time.Duration
 	// TestCallsPerHour is how many test calls one user may place an hour
 	// (TEST_CALLS_PER_HOUR).
 	TestCallsPerHour int
@@ -76,6 +80,9 @@ func (c *Config) defaults() {
 	if c.RPS <= 0 {
 		c.RPS = 5
 	}
+	if c.StopGrace <= 0 {
+		c.StopGrace = stepTimeout
+	}
 	if c.TestCallsPerHour < 1 {
 		c.TestCallsPerHour = 5
 	}
@@ -103,6 +110,7 @@ type Engine struct {
 	// wake nudges the local poller when a promotion became due now (an
 	// approval completed), so it does not wait for the next tick.
 	wake chan struct{}
+	left leftovers
 }
 
 // New returns an engine. cfg's zero values take the contract's defaults.

@@ -17,17 +17,31 @@ func newsGuard(id string) string { return "news:" + id }
 // The lease alone does not keep two runs of one promotion apart where a post
 // or a publish cannot be taken back: a replica whose clock is off by more than
 // the lease, or one paused past it, and the front door (which works outside
-// any lease) can overlap with the lease holder.
+// any lease) can overlap with the lease holder. Taking lease times from Redis
+// would remove only the first of these, so the guards stay and leases keep
+// the injected clock.
+//
+// An acquire or release whose answer was lost (Redis slow or frozen) may have
+// left the lock held by this call's owner; the next take of the same lock
+// here uses that owner again and re-enters it rather than waiting a lease.
+// The release has its own deadline: it runs when the caller's may be over.
 func (e *Engine) exclusive(ctx context.Context, name string) (release func(), err error) {
-	owner := e.cfg.Owner + "/" + randomID(4)
+	owner := e.left.guardOwner(name, e.cfg.Owner+"/"+randomID(4), e.now(), e.cfg.Lease)
 	ok, holder, err := e.store.AcquireLock(ctx, name, owner, e.cfg.Lease)
 	if err != nil {
+		e.left.lostGuard(name, owner, e.now(), e.cfg.Lease)
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !ok {
 		return nil, fmt.Errorf("%s is held by %s", name, holder)
 	}
-	return func() { _, _ = e.store.ReleaseLock(context.WithoutCancel(ctx), name, owner) }, nil
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if _, err := e.store.ReleaseLock(rctx, name, owner); err != nil {
+			e.left.lostGuard(name, owner, e.now(), e.cfg.Lease)
+		}
+	}, nil
 }
 
 func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, detail string) {

@@ -25,14 +25,33 @@ const (
 	workers         = 8                      // items processed at once per replica
 )
 
-// Run polls the due-queue until ctx is cancelled. Steps already started finish
-// (bounded by stepTimeout); claimed items not started are released so another
+// Run polls the due-queue until ctx is cancelled. Steps already started go
+// on for at most Config.StopGrace and then are cut short; either way they
+// reschedule their items. Claimed items not started are released so another
 // replica takes them at once.
 func (e *Engine) Run(ctx context.Context) error {
+	steps, stopSteps := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSteps()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		grace := time.NewTimer(e.cfg.StopGrace)
+		defer grace.Stop()
+		select {
+		case <-done:
+		case <-grace.C:
+			stopSteps()
+		}
+	}()
 	t := time.NewTicker(min(maxTick, e.cfg.PollInterval))
 	defer t.Stop()
 	for {
-		if _, err := e.PollOnce(ctx); err != nil && ctx.Err() == nil {
+		if _, err := e.poll(ctx, steps); err != nil && ctx.Err() == nil {
 			e.log.Warn("poll", "err", err)
 		}
 		select {
@@ -45,17 +64,27 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // PollOnce claims every item due now (in batches sized to the Atoms rate
-// limit, so leases do not lapse while calls wait) and processes them.
+// limit, so leases do not lapse while calls wait) and processes them. The
+// steps it starts run to their own timeout even if ctx ends.
 func (e *Engine) PollOnce(ctx context.Context) (int, error) {
+	return e.poll(ctx, context.WithoutCancel(ctx))
+}
+
+// poll is PollOnce whose steps run under steps. It first hands on what an
+// earlier poll could not (see leftovers), then claims; a claim without an
+// answer is repeated with the same token by the next poll.
+func (e *Engine) poll(ctx, steps context.Context) (int, error) {
+	e.settle(ctx)
 	batch := max(1, int(e.cfg.RPS*e.cfg.Lease.Seconds()/4))
 	total := 0
 	for ctx.Err() == nil {
 		leaseEnd := e.now().Add(e.cfg.Lease) // no later than the leases Claim grants
-		claims, err := e.store.Claim(ctx, e.cfg.Owner, batch, e.cfg.Lease)
+		claims, err := e.store.ClaimToken(ctx, e.cfg.Owner, e.left.claimToken(), batch, e.cfg.Lease)
 		if err != nil {
 			return total, fmt.Errorf("claim: %w", err)
 		}
-		e.process(ctx, claims, leaseEnd)
+		e.left.claimAnswered()
+		e.process(ctx, steps, claims, leaseEnd)
 		total += len(claims)
 		if len(claims) < batch {
 			break
@@ -64,11 +93,12 @@ func (e *Engine) PollOnce(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// process runs the claimed items on the workers. An item whose lease would
-// end before its step could time out is not started: when the items ahead
-// were slow, its lease may have lapsed and another replica may be running it
-// already. It is released instead, so a fresh claim takes it at once.
-func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd time.Time) {
+// process runs the claimed items on the workers, each step under steps. An
+// item whose lease would end before its step could time out is not started:
+// when the items ahead were slow, its lease may have lapsed and another
+// replica may be running it already. It is released instead, so a fresh
+// claim takes it at once; so are items not started once ctx ended.
+func (e *Engine) process(ctx, steps context.Context, claims []state.Claim, leaseEnd time.Time) {
 	queue := make(chan state.Claim)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -76,7 +106,7 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd tim
 	for range min(workers, len(claims)) {
 		wg.Go(func() {
 			for c := range queue {
-				if leaseEnd.Sub(e.now()) < e.stepTimeout() {
+				if leaseEnd.Sub(e.now()) < e.stepTimeout() || steps.Err() != nil {
 					mu.Lock()
 					unstarted = append(unstarted, c.Item)
 					mu.Unlock()
@@ -85,7 +115,7 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd tim
 				if e.metrics != nil {
 					e.metrics.ObservePollLag(e.now().Sub(c.Due))
 				}
-				e.runItem(ctx, c.Item, false)
+				e.runItem(steps, c.Item, false)
 			}
 		})
 	}
@@ -101,31 +131,31 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd tim
 	close(queue)
 	wg.Wait()
 	if len(unstarted) > 0 {
-		if err := e.store.Release(context.WithoutCancel(ctx), e.cfg.Owner, unstarted...); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		if err := e.store.Release(rctx, e.cfg.Owner, unstarted...); err != nil {
 			e.log.Warn("release leases", "items", len(unstarted), "err", err)
 		}
 	}
 }
 
-// runItem runs one step of a leased item and reschedules or completes it.
-// A shutdown does not cut a step short: it runs to its own timeout.
+// runItem runs one step of a leased item under ctx (bounded by the step
+// timeout) and reschedules or completes it — on a fresh context, so that a
+// step that used up its time, or was cut short at shutdown, still hands its
+// item on instead of leaving it leased until the lease lapses.
 func (e *Engine) runItem(ctx context.Context, item string, first bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.stepTimeout())
+	sctx, cancel := context.WithTimeout(ctx, e.stepTimeout())
 	defer cancel()
-	next, err := e.step(ctx, item, first)
+	next, err := e.step(sctx, item, first)
 	if err != nil {
 		e.log.Warn("step", "item", item, "err", err)
 		if next.IsZero() {
 			next = e.now().Add(5 * e.cfg.PollInterval)
 		}
 	}
-	if next.IsZero() {
-		err = e.store.Complete(ctx, e.cfg.Owner, item)
-	} else {
-		err = e.store.Reschedule(ctx, e.cfg.Owner, item, next)
-	}
-	if err != nil && !errors.Is(err, state.ErrNotOwner) {
-		e.log.Warn("reschedule", "item", item, "err", err)
+	if err := e.handOn(ctx, item, next); err != nil && !errors.Is(err, state.ErrNotOwner) {
+		e.log.Warn("reschedule; retried by the next poll", "item", item, "err", err)
+		e.left.owe(item, next)
 	}
 }
 

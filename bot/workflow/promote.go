@@ -134,7 +134,7 @@ func (e *Engine) start(ctx context.Context, p state.Promotion) (state.Promotion,
 	}
 	e.transitioned(created)
 	e.audit(ctx, created, created.Requester, string(created.Kind), created.Label)
-	e.runItem(ctx, state.PromotionItem(created.ID), true)
+	e.runItem(context.WithoutCancel(ctx), state.PromotionItem(created.ID), true)
 	if latest, err := e.store.Promotion(ctx, created.ID); err == nil {
 		return latest, nil
 	}

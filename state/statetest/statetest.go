@@ -2,6 +2,8 @@
 // against: an in-process miniredis always, and the real Redis at REDIS_URL
 // when it is set (CI sets it). Every test gets its own key prefix, whose
 // keys are deleted when the test ends, so tests can share a real Redis.
+// ClusterAddrs names the Redis Cluster that the state package's own tests
+// also run against.
 package statetest
 
 import (
@@ -9,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -20,6 +23,16 @@ type Backend struct {
 	Name string               // "miniredis" or "redis"
 	URL  string               // redis://…
 	Mini *miniredis.Miniredis // nil for the real Redis
+}
+
+// ClusterAddrs are the nodes of a Redis Cluster (REDIS_CLUSTER_ADDRS,
+// comma-separated host:port; CI starts one); nil when unset.
+func ClusterAddrs() []string {
+	v := strings.TrimSpace(os.Getenv("REDIS_CLUSTER_ADDRS"))
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }
 
 // Each runs f as a subtest against miniredis and, when REDIS_URL is set,
@@ -73,9 +86,18 @@ func (b Backend) Prefix(tb testing.TB) string {
 	return prefix
 }
 
-// DeletePrefix removes every key of a state.Store with that prefix.
+// DeletePrefix removes every key of a state.Store with that prefix. On a
+// cluster they all live on the node serving the prefix's hash tag.
 func DeletePrefix(tb testing.TB, rdb redis.UniversalClient, prefix string) {
 	ctx := context.Background()
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		node, err := c.MasterForKey(ctx, "{"+prefix+"}")
+		if err != nil {
+			tb.Errorf("cleanup: node of %s: %v", prefix, err)
+			return
+		}
+		rdb = node
+	}
 	iter := rdb.Scan(ctx, 0, "{"+prefix+"}:*", 500).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
