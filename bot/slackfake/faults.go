@@ -23,6 +23,7 @@ type fault struct {
 	after  bool
 	status int
 	hold   bool
+	match  func(Call) bool // nil: every call of the method
 }
 
 // FailNext makes the next n calls of method (or of any method, with
@@ -44,14 +45,23 @@ func (s *Server) RateLimitNext(method string, n int, retryAfter time.Duration) {
 // and then answer HTTP status (a 500, say) instead of their result: the
 // answer was lost on the way back, so the client cannot tell the call ran.
 func (s *Server) FailAfterNext(method string, n, status int) {
-	s.addFault(&fault{method: method, remaining: n, after: true, status: status})
+	s.FailAfterNextIf(method, n, status, nil)
+}
+
+// FailAfterNextIf is FailAfterNext for the calls match accepts (a post
+// with metadata, say); others pass.
+func (s *Server) FailAfterNextIf(method string, n, status int, match func(Call) bool) {
+	s.addFault(&fault{method: method, remaining: n, after: true, status: status, match: match})
 }
 
 // HoldNext makes the next n calls of method (or AnyMethod) take effect and
 // then hold the answer until the client gives up (its request ends, as at a
 // client timeout): the client never hears that the call ran.
-func (s *Server) HoldNext(method string, n int) {
-	s.addFault(&fault{method: method, remaining: n, after: true, hold: true})
+func (s *Server) HoldNext(method string, n int) { s.HoldNextIf(method, n, nil) }
+
+// HoldNextIf is HoldNext for the calls match accepts; others pass.
+func (s *Server) HoldNextIf(method string, n int, match func(Call) bool) {
+	s.addFault(&fault{method: method, remaining: n, after: true, hold: true, match: match})
 }
 
 func (s *Server) addFault(f *fault) {
@@ -66,9 +76,12 @@ func (s *Server) addFault(f *fault) {
 // takeFaultLocked uses up the oldest fault queued for method, if any. A
 // fault that lets the call run first is returned as after, with the reply
 // to give instead of the call's.
-func (s *Server) takeFaultLocked(method string) (rep reply, after *fault, ok bool) {
+func (s *Server) takeFaultLocked(req *apiRequest) (rep reply, after *fault, ok bool) {
 	for i, f := range s.st.faults {
-		if f.method != method && f.method != AnyMethod {
+		if f.method != req.method && f.method != AnyMethod {
+			continue
+		}
+		if f.match != nil && !f.match(Call{Method: req.method, Form: cloneValues(req.form), JSON: req.rawJSON}) {
 			continue
 		}
 		f.remaining--

@@ -176,7 +176,7 @@ func (s *Server) answerLocked(req *apiRequest) reply {
 	case s.opts.Token != "" && req.token != s.opts.Token:
 		return reply{status: http.StatusOK, err: errCode("invalid_auth")}
 	}
-	rep, after, ok := s.takeFaultLocked(req.method)
+	rep, after, ok := s.takeFaultLocked(req)
 	if ok && after == nil {
 		return rep
 	}

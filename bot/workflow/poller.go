@@ -11,6 +11,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -85,7 +86,7 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd tim
 				if e.metrics != nil {
 					e.metrics.ObservePollLag(e.now().Sub(c.Due))
 				}
-				e.runItem(ctx, c.Item, false)
+				_ = e.runItem(ctx, c.Item, false)
 			}
 		})
 	}
@@ -109,16 +110,19 @@ func (e *Engine) process(ctx context.Context, claims []state.Claim, leaseEnd tim
 
 // runItem runs one step of a leased item and reschedules or completes it.
 // A shutdown does not cut a step short: it runs to its own timeout.
-func (e *Engine) runItem(ctx context.Context, item string, first bool) {
+// It returns the step's error; one Slack will never get over (logged where
+// it happened) does not make the item come back.
+func (e *Engine) runItem(ctx context.Context, item string, first bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.stepTimeout())
 	defer cancel()
-	next, err := e.step(ctx, item, first)
-	if err != nil {
-		e.log.Warn("step", "item", item, "err", err)
+	next, stepErr := e.step(ctx, item, first)
+	if stepErr != nil && !slackerr.Permanent(stepErr) {
+		e.log.Warn("step", "item", item, "err", stepErr)
 		if next.IsZero() {
 			next = e.now().Add(5 * e.cfg.PollInterval)
 		}
 	}
+	var err error
 	if next.IsZero() {
 		err = e.store.Complete(ctx, e.cfg.Owner, item)
 	} else {
@@ -127,6 +131,7 @@ func (e *Engine) runItem(ctx context.Context, item string, first bool) {
 	if err != nil && !errors.Is(err, state.ErrNotOwner) {
 		e.log.Warn("reschedule", "item", item, "err", err)
 	}
+	return stepErr
 }
 
 // stepTimeout bounds one step so that it ends well within the lease it was
@@ -185,6 +190,9 @@ func (e *Engine) stepPromotion(ctx context.Context, id string, first bool) (time
 func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals []state.Approval) (time.Time, error) {
 	if p.MessageTS == "" {
 		np, err := e.postApproval(ctx, p, approvals)
+		if slackerr.Permanent(err) {
+			return e.unposted(ctx, p, err)
+		}
 		if err != nil {
 			e.log.Warn("approval request", "promotion", p.ID, "err", err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -134,11 +135,17 @@ func (e *Engine) start(ctx context.Context, p state.Promotion) (state.Promotion,
 	}
 	e.transitioned(created)
 	e.audit(ctx, created, created.Requester, string(created.Kind), created.Label)
-	e.runItem(ctx, state.PromotionItem(created.ID), true)
-	if latest, err := e.store.Promotion(ctx, created.ID); err == nil {
-		return latest, nil
+	stepErr := e.runItem(ctx, state.PromotionItem(created.ID), true)
+	latest, err := e.store.Promotion(ctx, created.ID)
+	if err != nil {
+		latest = created
 	}
-	return created, nil
+	if slackerr.Permanent(stepErr) && latest.State.Terminal() {
+		// The approval request could not be posted and the promotion
+		// ended: the requester learns why from the error.
+		return latest, stepErr
+	}
+	return latest, nil
 }
 
 // lockTTL outlives any promotion: expiry, then the check timeout, with margin.
