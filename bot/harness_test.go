@@ -48,6 +48,8 @@ type harnessConfig struct {
 	poolSize int
 	// api is the bot's ATOMS_API: "v1" (the default here), "v2" or "auto".
 	api string
+	// slackHTTP is the replicas' HTTP client for Slack (nil: the default).
+	slackHTTP *http.Client
 }
 
 // branchModel runs the simulator on the branch model and the bot with the
@@ -137,7 +139,7 @@ func (h *harness) replica(owner string) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep})
+	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: h.slackURL + "/", Sleep: noSleep, HTTPClient: h.cfg.slackHTTP})
 	plat := h.platformOf(ac, h.clock.Now)
 	eng := workflow.New(plat, store, sc, workflow.Config{
 		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,

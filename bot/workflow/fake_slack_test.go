@@ -81,8 +81,14 @@ func (s *fakeSlack) loseNext(kind string, n int) {
 	s.lose[kind] += n
 }
 
+// awayKinds is what the fake's Slack errors mean, as slackweb sorts them.
+var awayKinds = map[string]slackerr.Kind{
+	"not_in_channel": slackerr.NoChannel, "channel_not_found": slackerr.NoChannel, "is_archived": slackerr.NoChannel,
+	"token_revoked": slackerr.NoAccess, "missing_scope": slackerr.NoAccess,
+}
+
 // removeBot makes every call in channel fail with code (not_in_channel,
-// is_archived, …) from now on.
+// is_archived, token_revoked, …) from now on; "" lets them through again.
 func (s *fakeSlack) removeBot(channel, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,7 +141,7 @@ func (s *fakeSlack) record(c slackCall) (slackCall, error) {
 	}
 	switch {
 	case s.away[c.Channel] != "":
-		return refuse(s.away[c.Channel], slackerr.NoChannel)
+		return refuse(s.away[c.Channel], awayKinds[s.away[c.Channel]])
 	case c.Kind == kindUpdate && s.deleted[c.TS]:
 		return refuse("message_not_found", slackerr.NoMessage)
 	case c.Thread != "" && s.deleted[c.Thread]:
@@ -173,7 +179,7 @@ func (s *fakeSlack) FindAnnouncement(_ context.Context, channel, key string, _ t
 	code := s.away[channel]
 	s.mu.Unlock()
 	if code != "" {
-		return "", &slackerr.Error{Method: "conversations.history", Code: code, Channel: channel, Kind: slackerr.NoChannel, Err: errors.New(code)}
+		return "", &slackerr.Error{Method: "conversations.history", Code: code, Channel: channel, Kind: awayKinds[code], Err: errors.New(code)}
 	}
 	for _, c := range s.of(kindAnnounce) {
 		if c.Channel == channel && c.Key == key {
