@@ -54,7 +54,9 @@ func Permalink(channel, ts string) string {
 // the draft and posts the approval request. The returned promotion is
 // Published on success; a publish that failed with a clear answer is Failed;
 // one with an unclear answer stays Requested and the poller finishes the job
-// after finding out whether the version was created.
+// after finding out whether the version was created. When Slack will never
+// take the approval request (the bot is not in the channel, say), the
+// promotion is Failed and the error is that *slackerr.Error, for the reply.
 func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promotion, error) {
 	if !req.Draft.Open {
 		return state.Promotion{}, refused("%s has no open draft on “%s” to promote.", render.Escape(req.Agent.Name), render.Escape(req.Draft.Name))
