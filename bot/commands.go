@@ -9,6 +9,7 @@ import (
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/command"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
@@ -170,6 +171,9 @@ func (h *Handler) failure(name string, err error) render.Message {
 		return render.Note(":no_entry_sign: " + rf.Msg)
 	case errors.As(err, &ife):
 		return inFlight(ife)
+	case slackerr.Permanent(err):
+		se, _ := slackerr.As(err)
+		return slackProblem(name, se)
 	case errors.Is(err, platform.ErrWrongModel):
 		h.log.Warn("command failed: Atoms runs another versioning model than configured", "command", name, "err", err)
 		return render.Note(fmt.Sprintf(":construction: `%s` failed: %s, which is not the versioning model atomsbot is configured for. Nothing was changed. An admin should set ATOMS_API to `auto`.", name, render.Escape(platform.Explain(err))))

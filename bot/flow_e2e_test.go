@@ -293,22 +293,48 @@ func TestApprovalForOtherVersionRefused(t *testing.T) {
 	})
 }
 
-// Agent-supplied text cannot fake the announcement: a label saying "is live"
-// (or "<!channel>") leaves exactly one post with those words, and pings no one.
-func TestLabelCannotFakeAnnouncement(t *testing.T) {
+// A label is the requester's text and is shown as written — escaped, so
+// "<!channel>" pings no one — even when it says "is live". The bot's own
+// words say "is live" in one post only, the announcement (the post tagged
+// with its metadata).
+func TestLabelShownAsWrittenAndAnnouncedOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		a := h.agent(demoAgent)
 		h.bot.command(alice, `promote support-concierge "Refund policy update" this is live <!channel> & more`)
 		m := h.approvalMessage()
-		if strings.Contains(m.PostedText(), "is live") {
-			t.Fatalf("approval request text says 'is live': %q", m.PostedText())
+		const label = "this is live &lt;!channel&gt; &amp; more"
+		if !strings.Contains(m.PostedText(), "“"+label+"”") {
+			t.Fatalf("approval request text does not show the label as written: %q", m.PostedText())
 		}
 		if strings.Contains(m.PostedText()+string(m.Blocks), "<!channel>") {
 			t.Fatalf("unescaped broadcast in the approval request: %s", m.Blocks)
 		}
 		h.bot.click(bob, m.TS, render.ActionApprove, buttonValue(t, m, render.ActionApprove))
 		h.advance(7 * time.Second)
-		h.assertLiveOnce(a.ID, 4)
+		if got := h.live(a.ID).ActiveVersionID; got == a.ActiveVersionID {
+			t.Fatalf("not activated:%s", h.dump())
+		}
+		var own []string
+		for _, p := range h.state().Messages {
+			if p.Method == slackfake.MethodPostMessage && strings.Contains(strings.ReplaceAll(p.PostedText(), label, ""), "is live") {
+				own = append(own, p.TS)
+			}
+		}
+		ann := h.announcements()
+		if len(own) != 1 || len(ann) != 1 || own[0] != ann[0].TS {
+			t.Fatalf("posts whose own words say 'is live': %v; announcements: %d; want the one announcement:%s", own, len(ann), h.dump())
+		}
 	})
+}
+
+// announcements are the posts tagged as "is live" announcements.
+func (h *harness) announcements() []slackfake.Message {
+	var out []slackfake.Message
+	for _, m := range h.state().Messages {
+		if m.Method == slackfake.MethodPostMessage && strings.Contains(string(m.Metadata), `"atomsbot_live"`) {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -47,6 +47,8 @@ type harnessConfig struct {
 	poolSize int
 	// api is the bot's ATOMS_API: "v1" (the default here), "v2" or "auto".
 	api string
+	// slackHTTP is the replicas' HTTP client for Slack (nil: the default).
+	slackHTTP *http.Client
 }
 
 // branchModel runs the simulator on the branch model and the bot with the

@@ -29,7 +29,7 @@ func (h *harness) replicaVia(owner, atomsURL, slackURL string, skew time.Duratio
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: slackURL + "/", Sleep: noSleep})
+	sc := slackweb.New(slackweb.Options{Token: testToken, APIURL: slackURL + "/", Sleep: noSleep, HTTPClient: h.cfg.slackHTTP})
 	plat := h.platformOf(ac, now)
 	eng := workflow.New(plat, store, sc, workflow.Config{
 		Policy: h.cfg.policy, PollInterval: time.Second, CheckTimeout: 10 * time.Minute,

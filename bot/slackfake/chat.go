@@ -105,6 +105,9 @@ func (s *Server) newPostLocked(req *apiRequest) (*Message, *apiError) {
 	if channel == "" {
 		return nil, errCode("channel_not_found")
 	}
+	if aerr := s.channelErrLocked(channel, true); aerr != nil {
+		return nil, aerr
+	}
 	c, aerr := s.requestContent(req)
 	if aerr != nil {
 		return nil, aerr
@@ -120,6 +123,11 @@ func (s *Server) chatPostMessage(req *apiRequest) (result, *apiError) {
 	m, aerr := s.newPostLocked(req)
 	if aerr != nil {
 		return nil, aerr
+	}
+	if raw, ok := req.raw("metadata"); ok {
+		if m.Metadata, aerr = parseMetadata(raw); aerr != nil {
+			return nil, aerr
+		}
 	}
 	m.Method = MethodPostMessage
 	m.ReplyBroadcast = m.ThreadTS != "" && req.flag("reply_broadcast")
@@ -150,6 +158,9 @@ func (s *Server) chatUpdate(req *apiRequest) (result, *apiError) {
 	}
 	if ts == "" {
 		return nil, errCode("invalid_arguments", "[ERROR] missing required field: ts")
+	}
+	if aerr := s.channelErrLocked(channel, true); aerr != nil {
+		return nil, aerr
 	}
 	m, ok := s.liveMessageLocked(channel, ts)
 	if !ok {

@@ -18,6 +18,12 @@ type fault struct {
 	code       string        // ok:false error code (FailNext)
 	retryAfter time.Duration // 429 (RateLimitNext)
 	rateLimit  bool
+	// after: the call is carried out first; then status is answered
+	// (FailAfterNext), or, with hold, no answer comes (HoldNext).
+	after  bool
+	status int
+	hold   bool
+	match  func(Call) bool // nil: every call of the method
 }
 
 // FailNext makes the next n calls of method (or of any method, with
@@ -35,6 +41,29 @@ func (s *Server) RateLimitNext(method string, n int, retryAfter time.Duration) {
 	s.addFault(&fault{method: method, remaining: n, retryAfter: retryAfter, rateLimit: true})
 }
 
+// FailAfterNext makes the next n calls of method (or AnyMethod) take effect
+// and then answer HTTP status (a 500, say) instead of their result: the
+// answer was lost on the way back, so the client cannot tell the call ran.
+func (s *Server) FailAfterNext(method string, n, status int) {
+	s.FailAfterNextIf(method, n, status, nil)
+}
+
+// FailAfterNextIf is FailAfterNext for the calls match accepts (a post
+// with metadata, say); others pass.
+func (s *Server) FailAfterNextIf(method string, n, status int, match func(Call) bool) {
+	s.addFault(&fault{method: method, remaining: n, after: true, status: status, match: match})
+}
+
+// HoldNext makes the next n calls of method (or AnyMethod) take effect and
+// then hold the answer until the client gives up (its request ends, as at a
+// client timeout): the client never hears that the call ran.
+func (s *Server) HoldNext(method string, n int) { s.HoldNextIf(method, n, nil) }
+
+// HoldNextIf is HoldNext for the calls match accepts; others pass.
+func (s *Server) HoldNextIf(method string, n int, match func(Call) bool) {
+	s.addFault(&fault{method: method, remaining: n, after: true, hold: true, match: match})
+}
+
 func (s *Server) addFault(f *fault) {
 	if f.remaining <= 0 {
 		return
@@ -44,25 +73,33 @@ func (s *Server) addFault(f *fault) {
 	s.st.faults = append(s.st.faults, f)
 }
 
-// takeFaultLocked uses up the oldest fault queued for method, if any.
-func (s *Server) takeFaultLocked(method string) (reply, bool) {
+// takeFaultLocked uses up the oldest fault queued for method, if any. A
+// fault that lets the call run first is returned as after, with the reply
+// to give instead of the call's.
+func (s *Server) takeFaultLocked(req *apiRequest) (rep reply, after *fault, ok bool) {
 	for i, f := range s.st.faults {
-		if f.method != method && f.method != AnyMethod {
+		if f.method != req.method && f.method != AnyMethod {
+			continue
+		}
+		if f.match != nil && !f.match(Call{Method: req.method, Form: cloneValues(req.form), JSON: req.rawJSON}) {
 			continue
 		}
 		f.remaining--
 		if f.remaining == 0 {
 			s.st.faults = append(s.st.faults[:i:i], s.st.faults[i+1:]...)
 		}
-		if f.rateLimit {
+		switch {
+		case f.after:
+			return reply{status: f.status, err: errCode("internal_error"), hold: f.hold}, f, true
+		case f.rateLimit:
 			secs := int64(math.Ceil(f.retryAfter.Seconds()))
 			return reply{
 				status:     http.StatusTooManyRequests,
 				retryAfter: strconv.FormatInt(secs, 10),
 				err:        errCode("ratelimited"),
-			}, true
+			}, nil, true
 		}
-		return reply{status: http.StatusOK, err: errCode(f.code)}, true
+		return reply{status: http.StatusOK, err: errCode(f.code)}, nil, true
 	}
-	return reply{}, false
+	return reply{}, nil, false
 }

@@ -103,6 +103,11 @@ func (s *Server) filesCompleteUploadExternal(req *apiRequest) (result, *apiError
 			return nil, errCode("file_not_found")
 		}
 	}
+	if ch := req.param("channel_id"); ch != "" {
+		if aerr := s.channelErrLocked(ch, true); aerr != nil {
+			return nil, aerr
+		}
+	}
 	var channels []string
 	if cs := req.param("channels"); cs != "" {
 		channels = strings.Split(cs, ",")

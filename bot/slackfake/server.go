@@ -84,6 +84,7 @@ func New(opts Options) *Server {
 		"chat.update":                  s.chatUpdate,
 		"chat.delete":                  s.chatDelete,
 		"chat.getPermalink":            s.chatGetPermalink,
+		"conversations.history":        s.conversationsHistory,
 		"views.open":                   s.viewsOpen,
 		"views.push":                   s.viewsPush,
 		"views.update":                 s.viewsUpdate,
@@ -125,7 +126,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPI(w, reply{status: http.StatusOK, err: perr})
 		return
 	}
-	writeAPI(w, s.dispatch(req))
+	rep := s.dispatch(req)
+	if rep.hold {
+		// The call ran; its answer comes after the client stopped waiting.
+		<-r.Context().Done()
+		return
+	}
+	writeAPI(w, rep)
 }
 
 // reply is a whole Web API answer.
@@ -134,6 +141,7 @@ type reply struct {
 	retryAfter string // Retry-After header for 429
 	res        result
 	err        *apiError
+	hold       bool // answer nothing until the client gives up (HoldNext)
 }
 
 func (s *Server) dispatch(req *apiRequest) reply {
@@ -141,7 +149,9 @@ func (s *Server) dispatch(req *apiRequest) reply {
 	defer s.mu.Unlock()
 	rep := s.answerLocked(req)
 	c := Call{Method: req.method, Form: cloneValues(req.form), JSON: req.rawJSON, Status: rep.status}
-	if rep.err != nil {
+	if rep.hold {
+		c.Status = 0
+	} else if rep.err != nil {
 		c.Error = rep.err.code
 	}
 	s.recordLocked(c)
@@ -166,10 +176,14 @@ func (s *Server) answerLocked(req *apiRequest) reply {
 	case s.opts.Token != "" && req.token != s.opts.Token:
 		return reply{status: http.StatusOK, err: errCode("invalid_auth")}
 	}
-	if rep, ok := s.takeFaultLocked(req.method); ok {
+	rep, after, ok := s.takeFaultLocked(req)
+	if ok && after == nil {
 		return rep
 	}
 	res, aerr := h(req)
+	if after != nil {
+		return rep // it ran; the client does not hear how
+	}
 	return reply{status: http.StatusOK, res: res, err: aerr}
 }
 

@@ -38,6 +38,9 @@ type store struct {
 	responseURLs map[string]*responseURL
 	calls        []Call
 	faults       []*fault
+	// away holds the channels the bot cannot use, with the error Slack
+	// answers there (not_in_channel, is_archived, channel_not_found).
+	away map[string]string
 
 	subs     map[int]chan Event
 	nextSub  int
@@ -53,6 +56,7 @@ func newStore() store {
 		triggers:     map[string]*trigger{},
 		uploads:      map[string]*upload{},
 		responseURLs: map[string]*responseURL{},
+		away:         map[string]string{},
 		subs:         map[int]chan Event{},
 		changed:      make(chan struct{}),
 	}
@@ -239,6 +243,7 @@ func (s *Server) Subscribe() (<-chan Event, func()) {
 
 func cloneMessage(m Message) Message {
 	m.Blocks = slices.Clone(m.Blocks)
+	m.Metadata = slices.Clone(m.Metadata)
 	m.History = slices.Clone(m.History)
 	for i := range m.History {
 		m.History[i].Blocks = slices.Clone(m.History[i].Blocks)

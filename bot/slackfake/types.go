@@ -59,6 +59,9 @@ type Message struct {
 	// Deleted is set by chat.delete or delete_original; the message stays in
 	// Messages() (it was posted) but leaves ChannelMessages and Thread.
 	Deleted bool
+	// Metadata is the message metadata posted with it
+	// ({"event_type":…,"event_payload":{…}}), nil when none was.
+	Metadata json.RawMessage
 }
 
 // PostedText is the text the message had when it was first posted.
@@ -112,7 +115,9 @@ type Call struct {
 	// JSON is a JSON body as received; nil for form bodies.
 	JSON json.RawMessage
 	// Error is the error code answered ("" when ok; "ratelimited" for 429).
-	Error  string
+	Error string
+	// Status is the HTTP status answered; 0 when the answer was held until
+	// the client gave up (HoldNext).
 	Status int
 }
 

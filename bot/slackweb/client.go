@@ -7,9 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -30,6 +30,7 @@ type Options struct {
 	MaxRetries int // on 429; default 3
 	Sleep      func(ctx context.Context, d time.Duration) error
 	Observer   Observer
+	Logger     *slog.Logger // rate-limit waits, at debug level; failures are returned, not logged
 }
 
 // Client is the Slack Web API as atomsbot uses it.
@@ -39,6 +40,7 @@ type Client struct {
 	retries int
 	sleep   func(ctx context.Context, d time.Duration) error
 	obs     Observer
+	log     *slog.Logger
 }
 
 // New returns a client. The token is held by slack-go and never logged here.
@@ -52,6 +54,9 @@ func New(o Options) *Client {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	opts := []slack.Option{slack.OptionHTTPClient(o.HTTPClient)}
 	if o.APIURL != "" {
 		u := o.APIURL
@@ -60,7 +65,7 @@ func New(o Options) *Client {
 		}
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	return &Client{api: slack.New(o.Token, opts...), http: o.HTTPClient, retries: o.MaxRetries, sleep: o.Sleep, obs: o.Observer}
+	return &Client{api: slack.New(o.Token, opts...), http: o.HTTPClient, retries: o.MaxRetries, sleep: o.Sleep, obs: o.Observer, log: o.Logger}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -74,8 +79,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// call runs f, retrying when Slack rate-limits it.
-func (c *Client) call(ctx context.Context, method string, f func() error) error {
+// call runs f, retrying when Slack rate-limits it. A failure comes back as a
+// *slackerr.Error saying what it means (try again, find out first, or stop);
+// only rate limits are retried here, with Slack's Retry-After.
+func (c *Client) call(ctx context.Context, method, channel string, f func() error) error {
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = f()
@@ -90,12 +97,13 @@ func (c *Client) call(ctx context.Context, method string, f func() error) error 
 		if wait <= 0 {
 			wait = time.Second
 		}
+		c.log.Debug("slack rate limit: waiting", "method", method, "wait", wait)
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return serr
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("slack %s: %w", method, describe(err))
+		return classify(method, channel, err)
 	}
 	return nil
 }
@@ -114,35 +122,18 @@ func msgOptions(m render.Message) []slack.MsgOption {
 	return []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
 }
 
-// isLive matches the words reserved for the one announcement per activation.
-var isLive = regexp.MustCompile(`(?i)\bis live`)
-
-// quiet keeps "is live" out of a post's text — the contract reserves it for
-// the one announcement per activation, and agent names or labels may contain
-// it — without changing what readers see: the space becomes a no-break space.
-func quiet(text string) string {
-	return isLive.ReplaceAllStringFunc(text, func(m string) string { return m[:2] + "\u00a0" + m[3:] })
-}
-
 // Post sends m to channel (in threadTS's thread when set) and returns its ts.
-// Its text never says "is live"; only Announce does.
 func (c *Client) Post(ctx context.Context, channel, threadTS string, m render.Message) (string, error) {
-	m.Text = quiet(m.Text)
-	return c.post(ctx, channel, threadTS, m)
-}
-
-// Announce posts the one message of an activation that says "is live".
-func (c *Client) Announce(ctx context.Context, channel string, m render.Message) (string, error) {
-	return c.post(ctx, channel, "", m)
-}
-
-func (c *Client) post(ctx context.Context, channel, threadTS string, m render.Message) (string, error) {
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
+	return c.post(ctx, channel, opts)
+}
+
+func (c *Client) post(ctx context.Context, channel string, opts []slack.MsgOption) (string, error) {
 	var ts string
-	err := c.call(ctx, "chat.postMessage", func() (err error) {
+	err := c.call(ctx, "chat.postMessage", channel, func() (err error) {
 		_, ts, err = c.api.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
@@ -151,7 +142,7 @@ func (c *Client) post(ctx context.Context, channel, threadTS string, m render.Me
 
 // Update replaces the message at ts.
 func (c *Client) Update(ctx context.Context, channel, ts string, m render.Message) error {
-	return c.call(ctx, "chat.update", func() error {
+	return c.call(ctx, "chat.update", channel, func() error {
 		_, _, _, err := c.api.UpdateMessageContext(ctx, channel, ts, msgOptions(m)...)
 		return err
 	})
@@ -159,7 +150,7 @@ func (c *Client) Update(ctx context.Context, channel, ts string, m render.Messag
 
 // Ephemeral shows m to user only.
 func (c *Client) Ephemeral(ctx context.Context, channel, user string, m render.Message) error {
-	return c.call(ctx, "chat.postEphemeral", func() error {
+	return c.call(ctx, "chat.postEphemeral", channel, func() error {
 		_, err := c.api.PostEphemeralContext(ctx, channel, user, msgOptions(m)...)
 		return err
 	})
@@ -172,7 +163,7 @@ func (c *Client) Respond(ctx context.Context, responseURL string, m render.Messa
 	if inChannel {
 		msg.ResponseType = slack.ResponseTypeInChannel
 	}
-	return c.call(ctx, "response_url", func() error {
+	return c.call(ctx, "response_url", "", func() error {
 		err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, c.http, msg)
 		// A response_url is a short-lived capability to post: keep it out of
 		// errors (and so out of logs).
@@ -187,7 +178,7 @@ func (c *Client) Respond(ctx context.Context, responseURL string, m render.Messa
 // OpenView opens a modal with a trigger id; it returns the view id and hash.
 func (c *Client) OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) (string, string, error) {
 	var id, hash string
-	err := c.call(ctx, "views.open", func() error {
+	err := c.call(ctx, "views.open", "", func() error {
 		resp, err := c.api.OpenViewContext(ctx, triggerID, v)
 		if err == nil {
 			id, hash = resp.ID, resp.Hash
@@ -199,7 +190,7 @@ func (c *Client) OpenView(ctx context.Context, triggerID string, v slack.ModalVi
 
 // UpdateView replaces an open modal; hash guards against a concurrent update.
 func (c *Client) UpdateView(ctx context.Context, viewID, hash string, v slack.ModalViewRequest) error {
-	return c.call(ctx, "views.update", func() error {
+	return c.call(ctx, "views.update", "", func() error {
 		_, err := c.api.UpdateViewContext(ctx, v, "", hash, viewID)
 		return err
 	})
@@ -207,7 +198,7 @@ func (c *Client) UpdateView(ctx context.Context, viewID, hash string, v slack.Mo
 
 // Upload shares a text file in channel (in threadTS's thread when set).
 func (c *Client) Upload(ctx context.Context, channel, threadTS, filename, title, content string) error {
-	return c.call(ctx, "files.upload", func() error {
+	return c.call(ctx, "files.upload", channel, func() error {
 		_, err := c.api.UploadFileContext(ctx, slack.UploadFileParameters{
 			Channel: channel, ThreadTimestamp: threadTS, Filename: filename, Title: title,
 			Content: content, FileSize: len(content),

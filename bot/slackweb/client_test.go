@@ -27,36 +27,16 @@ func newFake(t *testing.T) (*slackfake.Server, *Client, *[]time.Duration) {
 	return fake, c, &slept
 }
 
-func TestQuiet(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"v4 is live", "v4 is\u00a0live"},
-		{"This Is Live now", "This Is\u00a0Live now"},
-		{"this is lively", "this is\u00a0lively"}, // conservative: the words never count
-		{"crisis live", "crisis live"},            // not the word "is"
-		{"nothing here", "nothing here"},
-	}
-	for _, tt := range tests {
-		if got := quiet(tt.in); got != tt.want {
-			t.Errorf("quiet(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// Only Announce may post "is live"; Post keeps the words out of the text.
-func TestPostVersusAnnounce(t *testing.T) {
+// The transport sends what the renderer wrote: text is never rewritten.
+func TestPostSendsTextAsWritten(t *testing.T) {
 	fake, c, _ := newFake(t)
-	ctx := context.Background()
-	if _, err := c.Post(ctx, "C1", "", render.Note("label: it is live")); err != nil {
-		t.Fatal(err)
-	}
-	if n := fake.Snapshot().CountText("is live"); n != 0 {
-		t.Fatalf("Post let 'is live' through (%d)", n)
-	}
-	if _, err := c.Announce(ctx, "C1", render.Note("agent v2 is live")); err != nil {
-		t.Fatal(err)
-	}
-	if n := fake.Snapshot().CountText("is live"); n != 1 {
-		t.Fatalf("Announce: %d posts say 'is live', want 1", n)
+	for _, text := range []string{"label: it is live", "Agent “Is Live Now” v3 went live"} {
+		if _, err := c.Post(context.Background(), "C1", "", render.Note(text)); err != nil {
+			t.Fatal(err)
+		}
+		if n := fake.Snapshot().CountText(text); n != 1 {
+			t.Errorf("%q was posted as %q", text, fake.Messages()[len(fake.Messages())-1].Text)
+		}
 	}
 }
 

@@ -2,10 +2,13 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -77,8 +80,13 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.slack.Announce(ctx, p.Channel, e.liveMessage(p, approvals)); err != nil {
-			return fmt.Errorf("announce: %w", err)
+		if _, err := e.announceOnce(ctx, "promotion:"+p.ID, p.Channel, key, e.liveMessage(p, approvals)); err != nil {
+			if !slackerr.Permanent(err) {
+				return fmt.Errorf("announce: %w", err)
+			}
+			// Slack will not take it (the bot was removed from the
+			// channel, say): retrying cannot help.
+			e.slackFailed("activation not announced: Slack refuses the post", err, "promotion", p.ID, "channel", p.Channel)
 		}
 		if _, err := e.store.RefreshLock(ctx, key, p.ID, announceTTL); err != nil {
 			e.log.Warn("keep announcement claim", "promotion", p.ID, "err", err)
@@ -92,6 +100,59 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 	}
 	e.tellWatchers(ctx, p)
 	return nil
+}
+
+// announceAttempt records that an announcement was posted or about to be,
+// so that a later try after a lost answer (a timeout, a 5xx) or a crash
+// first looks for it in the channel instead of posting it a second time.
+type announceAttempt struct {
+	Key   string    `json:"key"`   // the activation, as tagged in the post's metadata
+	Since time.Time `json:"since"` // when the first try began
+}
+
+func announceAttemptKey(name string) string { return "announce-attempt:" + name }
+
+// announceOnce posts m as the announcement of the activation key in channel,
+// unless an earlier try got it there: the try is recorded under name before
+// the post, and once one is on record the channel's history is searched for
+// the post's metadata before posting again. A later try of the same name
+// uses the key on record. The caller runs it under a guard, so tries of one
+// name do not overlap.
+func (e *Engine) announceOnce(ctx context.Context, name, channel, key string, m render.Message) (string, error) {
+	rec := announceAttempt{Key: key, Since: e.now()}
+	b, err := e.store.Blob(ctx, announceAttemptKey(name))
+	switch {
+	case err == nil && len(b) > 0 && json.Unmarshal(b, &rec) == nil:
+		ts, ferr := e.slack.FindAnnouncement(ctx, channel, rec.Key, rec.Since)
+		switch {
+		case ferr == nil && ts != "":
+			e.log.Info("announcement found in the channel: an earlier post went out", "channel", channel, "activation", rec.Key)
+			return ts, nil
+		case ferr == nil:
+		case slackerr.Is(ferr, slackerr.NoAccess):
+			// Without the history scope nothing can be found out: the news
+			// matters more than a possible repeat.
+			e.slackFailed("cannot look for an earlier announcement (add channels:history and groups:history to the Slack app); posting", ferr, "channel", channel)
+		default:
+			return "", fmt.Errorf("look for an earlier announcement: %w", ferr)
+		}
+	case err != nil && !errors.Is(err, state.ErrNotFound):
+		return "", fmt.Errorf("read announcement attempt: %w", err)
+	default:
+		b, _ := json.Marshal(rec)
+		if err := e.store.PutBlob(ctx, announceAttemptKey(name), b, announceTTL); err != nil {
+			return "", fmt.Errorf("record announcement attempt: %w", err)
+		}
+	}
+	return e.slack.Announce(ctx, channel, m, rec.Key)
+}
+
+// forgetAnnounceAttempt clears a try on record once its outcome is stored
+// elsewhere, for names that come back (a watched agent's "seen → current").
+func (e *Engine) forgetAnnounceAttempt(ctx context.Context, name string) {
+	if err := e.store.PutBlob(ctx, announceAttemptKey(name), nil, time.Minute); err != nil {
+		e.log.Warn("clear announcement attempt", "name", name, "err", err)
+	}
 }
 
 func (e *Engine) liveMessage(p state.Promotion, approvals []state.Approval) render.Message {
@@ -125,7 +186,7 @@ func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
 		m := render.Note(fmt.Sprintf(":rocket: %s %s went live through atomsbot (requested by %s in %s).",
 			render.Escape(p.AgentName), render.Escape(VersionName(p)), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
 		if _, err := e.slack.Post(ctx, w.Channel, "", m); err != nil {
-			e.log.Warn("tell watcher", "channel", w.Channel, "err", err)
+			e.slackFailed("tell watcher", err, "channel", w.Channel)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
@@ -163,7 +164,7 @@ func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approval
 	if cur, all, err := e.store.PromotionWithApprovals(ctx, p.ID); err == nil {
 		p, approvals = cur, all
 	}
-	if p.MessageTS == "" {
+	if p.MessageTS == "" || e.messageGone(ctx, p.ID) != "" {
 		return nil
 	}
 	var sd storedDiff
@@ -173,6 +174,10 @@ func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approval
 	shown := e.view(p, approvals, sd.Blocks.BlockSet, sd.Note)
 	for range 3 {
 		if err := e.slack.Update(ctx, p.Channel, p.MessageTS, render.Approval(shown)); err != nil {
+			if slackerr.Permanent(err) {
+				e.messageLost(ctx, p, err)
+				return nil
+			}
 			e.log.Warn("update approval message", "promotion", p.ID, "err", err)
 			return fmt.Errorf("update approval message: %w", err)
 		}
@@ -187,4 +192,58 @@ func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approval
 		p, shown = cur, now
 	}
 	return nil
+}
+
+func messageGoneKey(id string) string { return "approval-gone:" + id }
+
+// messageGone says why the approval message can no longer be used (a
+// slackerr kind: "no-message" when it was deleted, "no-channel" when the
+// bot cannot use the channel, …), "" while it can.
+func (e *Engine) messageGone(ctx context.Context, id string) string {
+	b, err := e.store.Blob(ctx, messageGoneKey(id))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// messageLost stops the updates of an approval message Slack refuses for
+// good: deleted, in a channel the bot left, or refused outright. It is
+// logged once, here; the refusals that concern the message itself are
+// remembered, so no later update is tried.
+func (e *Engine) messageLost(ctx context.Context, p state.Promotion, err error) {
+	e.slackFailed("approval message can no longer be updated", err, "promotion", p.ID, "channel", p.Channel)
+	se, _ := slackerr.As(err)
+	if se == nil || se.Kind == slackerr.Invalid {
+		return // the next state renders another message
+	}
+	e.markGone(ctx, p.ID, se.Kind)
+}
+
+// markGone records that the promotion's approval message (or its channel)
+// cannot be used any more, and why.
+func (e *Engine) markGone(ctx context.Context, id string, why slackerr.Kind) {
+	if err := e.store.PutBlob(ctx, messageGoneKey(id), []byte(why.String()), e.cfg.Policy.TTL+e.cfg.CheckTimeout+time.Hour); err != nil {
+		e.log.Warn("remember the approval message is gone", "promotion", id, "err", err)
+	}
+}
+
+// unposted ends a promotion whose approval request Slack will never take
+// (the bot is not in the channel, say): the request cannot be shown, so
+// nobody can approve it. Nothing more is posted in that channel; the caller
+// tells the requester through the command's response_url. It returns the
+// Slack error for that.
+func (e *Engine) unposted(ctx context.Context, p state.Promotion, err error) (time.Time, error) {
+	e.slackFailed("approval request not posted; the promotion ends", err, "promotion", p.ID, "channel", p.Channel)
+	if se, ok := slackerr.As(err); ok && se.Kind != slackerr.Invalid {
+		e.markGone(ctx, p.ID, se.Kind)
+	}
+	np, eerr := e.end(ctx, p, state.Failed, unpostable(err), "")
+	if eerr != nil {
+		return e.soon(), eerr
+	}
+	if next, _ := e.ended(np, nil); !next.IsZero() {
+		return next, err
+	}
+	return time.Time{}, err
 }

@@ -2,15 +2,19 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
 // threadNote replies in the approval message's thread (or, when there is no
-// approval message, posts in the channel so the news is not lost).
+// approval message or it was deleted, posts in the channel so the news is
+// not lost). Where Slack will never take the post (the bot is not in the
+// channel), the error is permanent and logged once, here.
 func (e *Engine) threadNote(ctx context.Context, p state.Promotion, mrkdwn string) error {
 	return e.threadPost(ctx, p, render.Note(mrkdwn))
 }
@@ -22,8 +26,26 @@ func (e *Engine) threadNoteAt(ctx context.Context, p state.Promotion, mrkdwn str
 }
 
 func (e *Engine) threadPost(ctx context.Context, p state.Promotion, m render.Message) error {
-	if _, err := e.slack.Post(ctx, p.Channel, p.MessageTS, m); err != nil {
-		e.log.Warn("thread note", "promotion", p.ID, "err", err)
+	thread := p.MessageTS
+	switch gone := e.messageGone(ctx, p.ID); gone {
+	case "":
+	case slackerr.NoMessage.String():
+		thread = ""
+	default:
+		return &slackerr.Error{Method: "chat.postMessage", Channel: p.Channel, Kind: slackerr.NoChannel, Err: errors.New("the approval message's channel cannot be used: " + gone)}
+	}
+	_, err := e.slack.Post(ctx, p.Channel, thread, m)
+	if thread != "" && slackerr.Is(err, slackerr.NoMessage) {
+		// The thread went with its message: say it in the channel.
+		e.messageLost(ctx, p, err)
+		_, err = e.slack.Post(ctx, p.Channel, "", m)
+	}
+	if err != nil {
+		if slackerr.Permanent(err) {
+			e.slackFailed("note not posted: Slack refuses it", err, "promotion", p.ID, "channel", p.Channel)
+		} else {
+			e.log.Warn("thread note", "promotion", p.ID, "err", err)
+		}
 		return fmt.Errorf("thread note: %w", err)
 	}
 	return nil
@@ -94,7 +116,9 @@ func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promoti
 	if err := e.refreshMessage(ctx, cur, nil); err != nil {
 		return cur, err
 	}
-	if err := e.threadNoteAt(ctx, cur, endNote(cur), cur.EndedAt); err != nil {
+	// A note Slack will never take is given up on (logged by threadPost):
+	// retrying it forever would only call Slack forever.
+	if err := e.threadNoteAt(ctx, cur, endNote(cur), cur.EndedAt); err != nil && !slackerr.Permanent(err) {
 		return cur, err
 	}
 	done := true

@@ -7,28 +7,14 @@
 package workflow
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"time"
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
-	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/state"
 )
-
-// Slack is what the engine needs of the Slack Web API.
-type Slack interface {
-	Post(ctx context.Context, channel, threadTS string, m render.Message) (ts string, err error)
-	// Announce posts the one message per activation that says "is live";
-	// Post keeps those words out of every other message.
-	Announce(ctx context.Context, channel string, m render.Message) (ts string, err error)
-	Update(ctx context.Context, channel, ts string, m render.Message) error
-	// Upload shares a text file (a diff too long for messages) in a thread.
-	Upload(ctx context.Context, channel, threadTS, filename, title, content string) error
-	Ephemeral(ctx context.Context, channel, user string, m render.Message) error
-}
 
 // Metrics receives the engine's observations; nil is allowed.
 type Metrics interface {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -34,6 +35,7 @@ type slackCall struct {
 	File    string // upload: file name, title and content
 	Title   string
 	Content string
+	Key     string // announce: the activation tagged in its metadata
 }
 
 // Text is everything the call shows, as one string to search: the fallback
@@ -56,12 +58,54 @@ type fakeSlack struct {
 	failed []slackCall // the calls it refused
 	fail   map[string]int
 	hooks  map[string]func(slackCall)
+	// lose counts calls of a kind to carry out and then answer unclearly.
+	lose map[string]int
+	// away: channels where every call fails with this Slack error code.
+	away map[string]string
+	// deleted: messages (by ts) that are gone.
+	deleted map[string]bool
+	finds   int // FindAnnouncement calls
 }
 
 var errSlackDown = errors.New("slack: service_unavailable")
 
 func newFakeSlack() *fakeSlack {
-	return &fakeSlack{fail: map[string]int{}, hooks: map[string]func(slackCall){}}
+	return &fakeSlack{fail: map[string]int{}, hooks: map[string]func(slackCall){}, lose: map[string]int{}, away: map[string]string{}, deleted: map[string]bool{}}
+}
+
+// loseNext makes the next n calls of kind take effect and then answer as if
+// the answer was lost (a timeout or a 5xx).
+func (s *fakeSlack) loseNext(kind string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose[kind] += n
+}
+
+// awayKinds is what the fake's Slack errors mean, as slackweb sorts them.
+var awayKinds = map[string]slackerr.Kind{
+	"not_in_channel": slackerr.NoChannel, "channel_not_found": slackerr.NoChannel, "is_archived": slackerr.NoChannel,
+	"token_revoked": slackerr.NoAccess, "missing_scope": slackerr.NoAccess,
+}
+
+// removeBot makes every call in channel fail with code (not_in_channel,
+// is_archived, token_revoked, …) from now on; "" lets them through again.
+func (s *fakeSlack) removeBot(channel, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.away[channel] = code
+}
+
+// deleteMessage deletes the message at ts: updates of it and posts in its
+// thread fail with message_not_found / thread_not_found.
+func (s *fakeSlack) deleteMessage(ts string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deleted[ts] = true
+}
+
+// attempts counts every call of kind, taken or refused.
+func (s *fakeSlack) attempts(kind string) int {
+	return len(s.of(kind)) + len(s.refused(kind))
 }
 
 // failNext makes the next n calls of kind fail.
@@ -87,7 +131,22 @@ func (s *fakeSlack) record(c slackCall) (slackCall, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.fail[c.Kind] > 0 {
+	method := "chat.postMessage"
+	if c.Kind == kindUpdate {
+		method = "chat.update"
+	}
+	refuse := func(code string, kind slackerr.Kind) (slackCall, error) {
+		s.failed = append(s.failed, c)
+		return c, &slackerr.Error{Method: method, Code: code, Channel: c.Channel, Kind: kind, Err: errors.New(code)}
+	}
+	switch {
+	case s.away[c.Channel] != "":
+		return refuse(s.away[c.Channel], awayKinds[s.away[c.Channel]])
+	case c.Kind == kindUpdate && s.deleted[c.TS]:
+		return refuse("message_not_found", slackerr.NoMessage)
+	case c.Thread != "" && s.deleted[c.Thread]:
+		return refuse("thread_not_found", slackerr.NoMessage)
+	case s.fail[c.Kind] > 0:
 		s.fail[c.Kind]--
 		s.failed = append(s.failed, c)
 		return c, errSlackDown
@@ -97,6 +156,10 @@ func (s *fakeSlack) record(c slackCall) (slackCall, error) {
 		c.TS = fmt.Sprintf("1700000000.%06d", s.seq)
 	}
 	s.calls = append(s.calls, c)
+	if s.lose[c.Kind] > 0 {
+		s.lose[c.Kind]--
+		return c, &slackerr.Error{Method: method, Channel: c.Channel, Kind: slackerr.Unclear, Err: errors.New("slack server error: 500 Internal Server Error")}
+	}
 	return c, nil
 }
 
@@ -105,9 +168,25 @@ func (s *fakeSlack) Post(_ context.Context, channel, threadTS string, m render.M
 	return c.TS, err
 }
 
-func (s *fakeSlack) Announce(_ context.Context, channel string, m render.Message) (string, error) {
-	c, err := s.record(slackCall{Kind: kindAnnounce, Channel: channel, Msg: m})
+func (s *fakeSlack) Announce(_ context.Context, channel string, m render.Message, key string) (string, error) {
+	c, err := s.record(slackCall{Kind: kindAnnounce, Channel: channel, Msg: m, Key: key})
 	return c.TS, err
+}
+
+func (s *fakeSlack) FindAnnouncement(_ context.Context, channel, key string, _ time.Time) (string, error) {
+	s.mu.Lock()
+	s.finds++
+	code := s.away[channel]
+	s.mu.Unlock()
+	if code != "" {
+		return "", &slackerr.Error{Method: "conversations.history", Code: code, Channel: channel, Kind: awayKinds[code], Err: errors.New(code)}
+	}
+	for _, c := range s.of(kindAnnounce) {
+		if c.Channel == channel && c.Key == key {
+			return c.TS, nil
+		}
+	}
+	return "", nil
 }
 
 func (s *fakeSlack) Update(_ context.Context, channel, ts string, m render.Message) error {

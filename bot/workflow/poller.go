@@ -11,6 +11,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -115,7 +116,7 @@ func (e *Engine) process(ctx, steps context.Context, claims []state.Claim, lease
 				if e.metrics != nil {
 					e.metrics.ObservePollLag(e.now().Sub(c.Due))
 				}
-				e.runItem(steps, c.Item, false)
+				_ = e.runItem(steps, c.Item, false)
 			}
 		})
 	}
@@ -142,13 +143,15 @@ func (e *Engine) process(ctx, steps context.Context, claims []state.Claim, lease
 // runItem runs one step of a leased item under ctx (bounded by the step
 // timeout) and reschedules or completes it — on a fresh context, so that a
 // step that used up its time, or was cut short at shutdown, still hands its
-// item on instead of leaving it leased until the lease lapses.
-func (e *Engine) runItem(ctx context.Context, item string, first bool) {
+// item on instead of leaving it leased until the lease lapses. It returns the
+// step's error; one Slack will never get over (logged where it happened) does
+// not make the item come back.
+func (e *Engine) runItem(ctx context.Context, item string, first bool) error {
 	sctx, cancel := context.WithTimeout(ctx, e.stepTimeout())
 	defer cancel()
-	next, err := e.step(sctx, item, first)
-	if err != nil {
-		e.log.Warn("step", "item", item, "err", err)
+	next, stepErr := e.step(sctx, item, first)
+	if stepErr != nil && !slackerr.Permanent(stepErr) {
+		e.log.Warn("step", "item", item, "err", stepErr)
 		if next.IsZero() {
 			next = e.now().Add(5 * e.cfg.PollInterval)
 		}
@@ -157,6 +160,7 @@ func (e *Engine) runItem(ctx context.Context, item string, first bool) {
 		e.log.Warn("reschedule; retried by the next poll", "item", item, "err", err)
 		e.left.owe(item, next)
 	}
+	return stepErr
 }
 
 // stepTimeout bounds one step so that it ends well within the lease it was
@@ -215,6 +219,9 @@ func (e *Engine) stepPromotion(ctx context.Context, id string, first bool) (time
 func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals []state.Approval) (time.Time, error) {
 	if p.MessageTS == "" {
 		np, err := e.postApproval(ctx, p, approvals)
+		if slackerr.Permanent(err) {
+			return e.unposted(ctx, p, err)
+		}
 		if err != nil {
 			e.log.Warn("approval request", "promotion", p.ID, "err", err)
 		}

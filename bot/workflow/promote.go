@@ -10,6 +10,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -53,7 +54,9 @@ func Permalink(channel, ts string) string {
 // the draft and posts the approval request. The returned promotion is
 // Published on success; a publish that failed with a clear answer is Failed;
 // one with an unclear answer stays Requested and the poller finishes the job
-// after finding out whether the version was created.
+// after finding out whether the version was created. When Slack will never
+// take the approval request (the bot is not in the channel, say), the
+// promotion is Failed and the error is that *slackerr.Error, for the reply.
 func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promotion, error) {
 	if !req.Draft.Open {
 		return state.Promotion{}, refused("%s has no open draft on “%s” to promote.", render.Escape(req.Agent.Name), render.Escape(req.Draft.Name))
@@ -134,11 +137,17 @@ func (e *Engine) start(ctx context.Context, p state.Promotion) (state.Promotion,
 	}
 	e.transitioned(created)
 	e.audit(ctx, created, created.Requester, string(created.Kind), created.Label)
-	e.runItem(context.WithoutCancel(ctx), state.PromotionItem(created.ID), true)
-	if latest, err := e.store.Promotion(ctx, created.ID); err == nil {
-		return latest, nil
+	stepErr := e.runItem(context.WithoutCancel(ctx), state.PromotionItem(created.ID), true)
+	latest, err := e.store.Promotion(ctx, created.ID)
+	if err != nil {
+		latest = created
 	}
-	return created, nil
+	if slackerr.Permanent(stepErr) && latest.State.Terminal() {
+		// The approval request could not be posted and the promotion
+		// ended: the requester learns why from the error.
+		return latest, stepErr
+	}
+	return latest, nil
 }
 
 // lockTTL outlives any promotion: expiry, then the check timeout, with margin.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -119,13 +120,14 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 		// Nothing is recorded as seen until a channel took the post: the
 		// claim's owner is the same for every replica, so a later look
 		// (here or elsewhere) retries it.
-		if err := e.announceExternal(ctx, agentID, watchers[0].AgentName, live, seen, watchers); err != nil {
+		if err := e.announceExternal(ctx, agentID, watchers[0].AgentName, live, seen, key, watchers); err != nil {
 			return next, err
 		}
 	}
 	if _, err := e.store.SetSeenVersion(ctx, agentID, seen, cur); err != nil {
 		return next, err
 	}
+	e.forgetAnnounceAttempt(ctx, watchAttempt(agentID, seen, cur))
 	return next, nil
 }
 
@@ -140,10 +142,20 @@ func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) b
 	return err == nil && p.VersionID == versionID && !p.State.Done()
 }
 
+// watchAttempt names the announcement of a watched agent's change from seen
+// to cur while it is being made.
+func watchAttempt(agentID, seen, cur string) string {
+	return "watch:" + agentID + ":" + seen + "->" + cur
+}
+
 // announceExternal posts the one "is live" message for an activation made
-// outside atomsbot to the first watching channel that takes it, and a note to
-// the others. It fails when no channel took the "is live" post.
-func (e *Engine) announceExternal(ctx context.Context, agentID, agentName string, v platform.Version, previous string, watchers []state.Watch) error {
+// outside atomsbot (key) to the first watching channel that takes it, and a
+// note to the others. It fails when no channel took the "is live" post, or
+// when a post's answer was lost: the next look finds out whether it went
+// out before anything else is posted. Channels Slack will never take a post
+// in are passed over, and when there are only such channels the news is
+// given up on.
+func (e *Engine) announceExternal(ctx context.Context, agentID, agentName string, v platform.Version, previous, key string, watchers []state.Watch) error {
 	agentName = cmp.Or(agentName, agentID)
 	if v.Branch != "" && !strings.Contains(v.Ref, "/") {
 		// "vN" names a version of the live branch in commands; in news of
@@ -161,24 +173,31 @@ func (e *Engine) announceExternal(ctx context.Context, agentID, agentName string
 		AgentName: agentName, VersionNumber: v.Number, VersionRef: v.Ref, Label: v.Label,
 		ActivatedBy: v.ActivatedBy, ActivatedAt: v.ActivatedAt,
 	}
-	announced := false
+	announced, retry := false, false
 	for _, w := range watchers {
-		post := e.slack.Post
 		primary := !announced
+		m := render.ExternalLive(lv, primary, diff)
+		var ts string
+		var err error
 		if primary {
-			post = func(ctx context.Context, channel, _ string, m render.Message) (string, error) {
-				return e.slack.Announce(ctx, channel, m)
-			}
+			ts, err = e.announceOnce(ctx, watchAttempt(agentID, previous, v.ID), w.Channel, key, m)
+		} else {
+			ts, err = e.slack.Post(ctx, w.Channel, "", m)
 		}
-		ts, err := post(ctx, w.Channel, "", render.ExternalLive(lv, primary, diff))
 		if err != nil {
-			e.log.Warn("watch announcement", "agent", agentID, "channel", w.Channel, "err", err)
+			e.slackFailed("watch announcement", err, "agent", agentID, "channel", w.Channel)
+			if primary && slackerr.Is(err, slackerr.Unclear) {
+				// It may be out: no other channel gets the news as "is
+				// live" before the next look finds out.
+				return fmt.Errorf("announce %s of %s: %w", v.Ref, agentID, err)
+			}
+			retry = retry || !slackerr.Permanent(err)
 			continue
 		}
 		announced = true
 		e.postThreadDiff(ctx, w.Channel, ts, diff, full, agentName)
 	}
-	if !announced {
+	if !announced && retry {
 		return fmt.Errorf("announce %s of %s: no watching channel took the post", v.Ref, agentID)
 	}
 	e.auditAgent(ctx, agentID, cmp.Or(v.ActivatedBy, "outside atomsbot"), "activated-elsewhere", v.Ref)

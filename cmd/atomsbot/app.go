@@ -124,7 +124,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		return nil, fmt.Errorf("atoms client: %w", err)
 	}
 	plat := newPlatform(cfg.AtomsAPI, ac, o.Now, a.log, a.metrics.SetAtomsModel)
-	sc := slackweb.New(slackweb.Options{Token: cfg.BotToken, APIURL: cfg.SlackAPIURL, HTTPClient: o.HTTPClient, Observer: a.metrics})
+	sc := slackweb.New(slackweb.Options{Token: cfg.BotToken, APIURL: cfg.SlackAPIURL, HTTPClient: o.HTTPClient, Observer: a.metrics, Logger: a.log})
 	a.engine = workflow.New(plat, a.store, sc, workflow.Config{
 		Policy: workflow.Policy{
 			Required: cfg.ApprovalsRequired, Approvers: cfg.Approvers,
