@@ -26,8 +26,8 @@ func (h *Handler) Interaction(ctx context.Context, ic slack.InteractionCallback)
 			return h.phoneSubmission(ctx, ic)
 		}
 	case slack.InteractionTypeViewClosed:
-		if ic.View.CallbackID == EditCallbackID && ic.View.PrivateMetadata != "" {
-			h.submit(func(ctx context.Context) { _ = h.store.DeleteSession(ctx, ic.View.PrivateMetadata) })
+		if ic.View.CallbackID == EditCallbackID {
+			h.editClosed(ic)
 		}
 	}
 	return Ack{}
