@@ -38,7 +38,7 @@ func NewServer(h *Handler, o ServerOptions) *mux.Router {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &server{h: h, o: o}
+	s := &server{h: h, o: o, refusals: newRefusalLog(o.Logger, o.Now)}
 	r := mux.NewRouter()
 	r.Handle("/slack/commands", s.slack("commands", s.commands)).Methods(http.MethodPost)
 	r.Handle("/slack/interactions", s.slack("interactions", s.interactions)).Methods(http.MethodPost)
@@ -52,54 +52,61 @@ func NewServer(h *Handler, o ServerOptions) *mux.Router {
 }
 
 type server struct {
-	h *Handler
-	o ServerOptions
+	h        *Handler
+	o        ServerOptions
+	refusals *refusalLog
 }
 
 type slackHandler func(ctx context.Context, w http.ResponseWriter, body []byte) string
 
 // slack reads the body once (at most MaxBody), verifies the signature and only
-// then hands the bytes on. A failure has no side effect.
+// then hands the bytes on. A failure has no side effect. Requests without
+// fresh signature headers are refused before their body is read, and every
+// refusal before verification is logged sampled (refusalLog): junk costs
+// little, however fast it comes.
 func (s *server) slack(route string, next slackHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.o.Now()
-		outcome := "ok"
+		outcome, refused := "ok", ""
 		defer func() {
 			d := s.o.Now().Sub(start)
 			if s.o.Metrics != nil {
 				s.o.Metrics.ObserveRequest(route, outcome, d)
 			}
-			// Successes are routine; anything else is worth a line at Info.
-			level := slog.LevelInfo
-			if outcome == "ok" {
-				level = slog.LevelDebug
+			if refused != "" {
+				s.refusals.refused(r.Context(), route, refused, r.RemoteAddr)
+				return
 			}
-			if s.o.Logger.Enabled(r.Context(), level) {
-				s.o.Logger.Log(r.Context(), level, "slack request", "route", route, "outcome", outcome, "ms", d.Milliseconds(),
-					"retry", r.Header.Get("X-Slack-Retry-Num"))
+			if level := requestLevel(outcome); s.o.Logger.Enabled(r.Context(), level) {
+				s.o.Logger.Log(r.Context(), level, "slack request", "transport", "http", "route", route, "outcome", outcome,
+					"ms", d.Milliseconds(), "retry", r.Header.Get("X-Slack-Retry-Num"))
 			}
 		}()
+		unauthorized := func(err error) {
+			outcome, refused = "unauthorized", signatureReason(err)
+			if s.o.Metrics != nil {
+				s.o.Metrics.ObserveSignatureFailure(refused)
+			}
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+		}
+		if err := s.o.Verifier.CheckHeaders(r.Header); err != nil {
+			unauthorized(err)
+			return
+		}
 		body, err := readBody(w, r)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				outcome = "too_large"
+				outcome, refused = "too_large", "too_large"
 				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 				return
 			}
-			outcome = "read_error"
+			outcome, refused = "read_error", "read_error"
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
 		if err := s.o.Verifier.Verify(r.Header, body); err != nil {
-			outcome = "unauthorized"
-			if s.o.Metrics != nil {
-				s.o.Metrics.ObserveSignatureFailure(signatureReason(err))
-			}
-			// The reason names the failed check; neither the secret nor the
-			// expected signature is ever logged.
-			s.o.Logger.Warn("slack signature rejected", "route", route, "reason", err.Error(), "remote", r.RemoteAddr)
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			unauthorized(err)
 			return
 		}
 		outcome = next(r.Context(), w, body)

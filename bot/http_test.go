@@ -106,7 +106,7 @@ func TestSignatureFailuresHaveNoEffect(t *testing.T) {
 			t.Errorf("versions = %d after refused promotes", n)
 		}
 		log := logs.all()
-		if !strings.Contains(log, "slack signature rejected") {
+		if !strings.Contains(log, "slack requests refused") {
 			t.Errorf("refusals are not logged:\n%s", log)
 		}
 		for _, secret := range []string{testSecret, testToken, testAPIKey, NewVerifier(testSecret, nil).Sign("1793610000", []byte(promote))} {
