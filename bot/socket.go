@@ -202,11 +202,13 @@ func (s *SocketMode) handle(evt *socketmode.Event, route string, f func(ctx cont
 	defer cancel()
 	f(ctx, e)
 	d := s.o.Now().Sub(e.start)
+	if level := requestLevel(e.outcome); s.o.Logger.Enabled(ctx, level) {
+		s.o.Logger.Log(ctx, level, "slack request", "transport", "socket", "route", route, "outcome", e.outcome, "ms", d.Milliseconds(),
+			"request_id", e.req.EnvelopeID, "retry", e.req.RetryAttempt, "user", e.user, "channel", e.channel)
+	}
 	if s.o.Metrics != nil {
 		s.o.Metrics.ObserveRequest(route, e.outcome, d)
 	}
-	s.o.Logger.Info("slack request", "transport", "socket", "route", route, "outcome", e.outcome, "ms", d.Milliseconds(),
-		"request_id", e.req.EnvelopeID, "retry", e.req.RetryAttempt, "user", e.user, "channel", e.channel)
 }
 
 // ack sends a's body as the envelope's payload. A body too large for the
