@@ -17,6 +17,9 @@ import (
 // Config.AckReadTimeout).
 const sessionReadTimeout = time.Second
 
+// forgetTimeout bounds dropping a refused submission's dedupe mark.
+const forgetTimeout = time.Second
+
 // saveBudget bounds how long a form submission waits for Atoms before it is
 // acknowledged. Slack shows errors under the inputs only when they come in
 // the ack itself, and it gives up after 3 s: a save answered within the
@@ -148,7 +151,11 @@ func (r *refusal) done() { r.hand.give(saveResult{}) }
 // refuse shows errs in the form; false when the ack no longer waits, so the
 // caller must tell the user another way.
 func (r *refusal) refuse(ctx context.Context, errs map[string]string) bool {
-	if err := r.h.store.Forget(context.WithoutCancel(ctx), r.key); err != nil {
+	// Forgotten even when the save's context just ended, but bounded: the
+	// job must not outlive the shutdown deadline by much.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), forgetTimeout)
+	defer cancel()
+	if err := r.h.store.Forget(fctx, r.key); err != nil {
 		r.h.log.Warn("forget a refused submission", "err", err)
 	}
 	return r.hand.give(saveResult{errors: errs})

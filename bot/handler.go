@@ -126,6 +126,15 @@ func (h *Handler) submit(job func(context.Context)) bool {
 	return ok
 }
 
+// notifyBusy tells user, in an ephemeral message, that the click did
+// nothing because the pool is full. It runs as a pool notice (bounded,
+// tracked by shutdown), never as a goroutine of its own.
+func (h *Handler) notifyBusy(channel, user, mrkdwn string) {
+	if !h.pool.Notice(func(ctx context.Context) { h.tell(ctx, channel, user, mrkdwn) }) {
+		h.log.Warn("busy notice dropped: too many on their way", "user", user)
+	}
+}
+
 // busy is the answer when the pool is full: fast, honest, and nothing changed.
 func (h *Handler) busy() Ack { return h.acks.busy }
 
