@@ -14,8 +14,8 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// MaxBody is the largest Slack request body accepted.
-const MaxBody = 1 << 20
+// maxBody is the largest Slack request body accepted.
+const maxBody = 1 << 20
 
 // ServerOptions configure the HTTP transport.
 type ServerOptions struct {
@@ -59,7 +59,7 @@ type server struct {
 
 type slackHandler func(ctx context.Context, w http.ResponseWriter, body []byte) string
 
-// slack reads the body once (at most MaxBody), verifies the signature and only
+// slack reads the body once (at most maxBody), verifies the signature and only
 // then hands the bytes on. A failure has no side effect. Requests without
 // fresh signature headers are refused before their body is read, and every
 // refusal before verification is logged sampled (refusalLog): junk costs
@@ -113,13 +113,13 @@ func (s *server) slack(route string, next slackHandler) http.Handler {
 	})
 }
 
-// readBody reads the whole body, refusing more than MaxBody bytes; a declared
+// readBody reads the whole body, refusing more than maxBody bytes; a declared
 // length over the limit is refused before reading anything.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > MaxBody {
-		return nil, &http.MaxBytesError{Limit: MaxBody}
+	if r.ContentLength > maxBody {
+		return nil, &http.MaxBytesError{Limit: maxBody}
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }
 
 func signatureReason(err error) string {

@@ -55,7 +55,7 @@ func TestRefusedFloodIsCountedAndLoggedSampled(t *testing.T) {
 		{"declared too large", func(now time.Time, h http.Header) {
 			h.Set("X-Slack-Request-Timestamp", strconv.FormatInt(now.Unix(), 10))
 			h.Set("X-Slack-Signature", "v0="+strings.Repeat("ab", 32))
-		}, MaxBody + 1, http.StatusRequestEntityTooLarge, `atomsbot_slack_requests_total{outcome="too_large",route="commands"}`, false},
+		}, maxBody + 1, http.StatusRequestEntityTooLarge, `atomsbot_slack_requests_total{outcome="too_large",route="commands"}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex

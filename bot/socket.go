@@ -15,10 +15,10 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
-// MaxSocketAck is Slack's limit for one Socket Mode response on the wire
+// maxSocketAck is Slack's limit for one Socket Mode response on the wire
 // (20 KB). Slack silently drops anything larger and slack-go refuses it, so
 // a bigger answer is acknowledged empty and delivered through the Web API.
-const MaxSocketAck = 20 * 1024
+const maxSocketAck = 20 * 1024
 
 // AckFunc acknowledges one envelope with an optional payload (nil: none).
 // In production it is (*socketmode.Client).AckCtx; tests inject their own,
@@ -253,15 +253,15 @@ func socketPayload(envelopeID string, a Ack) (any, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("marshal ack: %w", err)
 	}
-	if len(b)+1 > MaxSocketAck { // +1: the newline the WebSocket writer adds
+	if len(b)+1 > maxSocketAck { // +1: the newline the WebSocket writer adds
 		return nil, true, nil
 	}
 	return a.Body, false, nil
 }
 
-// ErrUndeliverable is an answer too large for the ack with no Web API
+// errUndeliverable is an answer too large for the ack with no Web API
 // equivalent (e.g. modal field errors, which only an ack can show).
-var ErrUndeliverable = errors.New("answer cannot be delivered through the Web API")
+var errUndeliverable = errors.New("answer cannot be delivered through the Web API")
 
 // deliver posts an answer that did not fit in the ack: a message as an
 // ephemeral (or channel) post, a modal update with views.update.
@@ -279,7 +279,7 @@ func (s *SocketMode) deliver(ctx context.Context, a Ack, channel, user string, i
 			return s.web.UpdateView(ctx, ic.View.ID, ic.View.Hash, *b.View)
 		}
 	}
-	return fmt.Errorf("%w: %T", ErrUndeliverable, a.Body)
+	return fmt.Errorf("%w: %T", errUndeliverable, a.Body)
 }
 
 func (s *SocketMode) onLifecycle(evt *socketmode.Event) {

@@ -20,8 +20,8 @@ var (
 	ErrInvalidSignature = errors.New("slack signature mismatch")
 )
 
-// MaxSkew is Slack's replay window, in both directions.
-const MaxSkew = 5 * time.Minute
+// maxSkew is Slack's replay window, in both directions.
+const maxSkew = 5 * time.Minute
 
 // Verifier checks Slack's request signature (v0 HMAC-SHA256 over
 // "v0:<ts>:<body>"). slack-go's verifier reads the wall clock, which would
@@ -57,7 +57,7 @@ func (v *Verifier) headers(h http.Header) (ts, sig string, err error) {
 	if err != nil {
 		return "", "", ErrBadTimestamp
 	}
-	if d := v.now().Sub(time.Unix(secs, 0)); d > MaxSkew || d < -MaxSkew {
+	if d := v.now().Sub(time.Unix(secs, 0)); d > maxSkew || d < -maxSkew {
 		return "", "", ErrStaleTimestamp
 	}
 	return ts, sig, nil
