@@ -53,15 +53,35 @@ func (c *limitedConn) Close() error {
 	return err
 }
 
-// Accept waits for a free slot (making one from the longest-waiting
-// connection at the cap) and accepts a connection into it.
+// Accept accepts a connection into a free slot. At the cap it first waits
+// for a new connection to arrive, then makes room for it by closing the
+// connection that has waited longest, or holds it until one ends when all
+// are busy with a request.
 func (l *connLimiter) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if l.n < l.max {
+		l.n++
+		l.mu.Unlock()
+		c, err := l.Listener.Accept()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil {
+			l.n--
+			return nil, err
+		}
+		return l.add(c), nil
+	}
+	l.mu.Unlock()
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
 	for {
 		l.mu.Lock()
 		if l.n < l.max {
 			l.n++
-			l.mu.Unlock()
-			break
+			defer l.mu.Unlock()
+			return l.add(c), nil
 		}
 		victim := l.longestWaiting()
 		l.mu.Unlock()
@@ -72,19 +92,17 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		select {
 		case <-l.changed:
 		case <-l.done:
+			_ = c.Close()
 			return nil, net.ErrClosed
 		}
 	}
-	c, err := l.Listener.Accept()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err != nil {
-		l.n--
-		return nil, err
-	}
+}
+
+// add registers c in a slot already counted. Called with mu held.
+func (l *connLimiter) add(c net.Conn) *limitedConn {
 	lc := &limitedConn{Conn: c, l: l, waiting: true, since: l.next()}
 	l.open[lc] = struct{}{}
-	return lc, nil
+	return lc
 }
 
 // Close stops the listener and wakes an Accept waiting for a slot.
