@@ -17,6 +17,7 @@ func TestBusyNoticeIsTrackedWork(t *testing.T) {
 		for _, tc := range []struct{ name, actionID, value, want string }{
 			{"approve", render.ActionApprove, "p_1|v_1", "did not record your click"},
 			{"call me", render.ActionCall, "x", "did not place the call"},
+			{"reopen as a draft", render.ActionReopen, "p_1|v_1", "did not open the form"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				h := newHarness(t, b)
