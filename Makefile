@@ -2,8 +2,11 @@
 GO        ?= go
 PKGS      := ./...
 BENCHTIME ?= 1s
+# staticcheck, pinned: `go run pkg@version` fetches and builds it on a fresh
+# machine (cached afterwards) without touching go.mod.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test build vet fmt fmt-check bench fuzz lint docker clean
+.PHONY: run test build vet fmt fmt-check staticcheck bench fuzz lint docker clean
 
 ## run: the sandbox — embedded Redis, Atoms simulator, local Slack stand-in (no credentials);
 ##      ADDR picks where the page is served (make run ADDR=localhost:3001)
@@ -12,8 +15,8 @@ run:
 	@$(GO) build -o bin/atomsbot ./cmd/atomsbot
 	@exec ./bin/atomsbot -sandbox -addr '$(ADDR)'
 
-## test: everything CI runs (gofmt check, go vet, go test -race; uses a real Redis when REDIS_URL is set)
-test: fmt-check vet
+## test: everything CI runs (gofmt check, go vet, staticcheck, go test -race; uses a real Redis when REDIS_URL is set)
+test: lint
 	$(GO) test -race -count=1 $(PKGS)
 
 build:
@@ -22,6 +25,9 @@ build:
 
 vet:
 	$(GO) vet $(PKGS)
+
+staticcheck:
+	GOFLAGS=-mod=mod $(GO) run $(STATICCHECK) $(PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -41,7 +47,7 @@ fuzz:
 	$(GO) test ./bot -run '^$$' -fuzz FuzzDecodeInteraction -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./bot -run '^$$' -fuzz FuzzParseSlashCommand -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
-lint: fmt-check vet
+lint: fmt-check vet staticcheck
 
 docker:
 	docker build -t atomsbot:dev .

@@ -160,7 +160,7 @@ func (h *Handler) reopenAction(ic slack.InteractionCallback, a *slack.BlockActio
 			h.reopenClick(ctx, ic, channel, a.Value)
 		}
 	}) {
-		go h.tell(context.Background(), channel, user, ":hourglass: atomsbot is busy and did not open the form. Please click again in a few seconds.")
+		h.notifyBusy(channel, user, ":hourglass: atomsbot is busy and did not open the form. Please click again in a few seconds.")
 	}
 	return Ack{}
 }

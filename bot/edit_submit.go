@@ -13,8 +13,12 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// sessionReadTimeout bounds the Redis read on the ack path.
+// sessionReadTimeout bounds the Redis read on the ack path (the default of
+// Config.AckReadTimeout).
 const sessionReadTimeout = time.Second
+
+// forgetTimeout bounds dropping a refused submission's dedupe mark.
+const forgetTimeout = time.Second
 
 // saveBudget bounds how long a form submission waits for Atoms before it is
 // acknowledged. Slack shows errors under the inputs only when they come in
@@ -31,7 +35,7 @@ func (h *Handler) editSubmission(ctx context.Context, ic slack.InteractionCallba
 	submitted := submittedValues(ic.View)
 	values := submitted
 	sessionID, user := ic.View.PrivateMetadata, ic.User.ID
-	rctx, cancel := context.WithTimeout(ctx, sessionReadTimeout)
+	rctx, cancel := context.WithTimeout(ctx, h.cfg.AckReadTimeout)
 	sess, err := h.store.Session(rctx, sessionID)
 	cancel()
 	workflowType := ""
@@ -49,6 +53,9 @@ func (h *Handler) editSubmission(ctx context.Context, ic slack.InteractionCallba
 	case errors.Is(err, state.ErrNotFound):
 		return Ack{Body: slack.NewUpdateViewSubmissionResponse(ptr(expiredView(h.cfg.SessionTTL)))}
 	default:
+		// Redis did not answer in time: without the session nobody can tell
+		// whose form this is, so nothing is saved. Errors keep the form open
+		// with the user's values, ready to submit again.
 		return Ack{Body: slack.NewErrorsViewSubmissionResponse(map[string]string{firstInput(submitted): h.storeFailure("edit", err)})}
 	}
 	if errs := validate(values, workflowType); len(errs) > 0 {
@@ -144,10 +151,32 @@ func (r *refusal) done() { r.hand.give(saveResult{}) }
 // refuse shows errs in the form; false when the ack no longer waits, so the
 // caller must tell the user another way.
 func (r *refusal) refuse(ctx context.Context, errs map[string]string) bool {
-	if err := r.h.store.Forget(context.WithoutCancel(ctx), r.key); err != nil {
+	// Forgotten even when the save's context just ended, but bounded: the
+	// job must not outlive the shutdown deadline by much.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), forgetTimeout)
+	defer cancel()
+	if err := r.h.store.Forget(fctx, r.key); err != nil {
 		r.h.log.Warn("forget a refused submission", "err", err)
 	}
 	return r.hand.give(saveResult{errors: errs})
+}
+
+// editClosed forgets the session of an edit form its owner closed. A close
+// that names someone else's session (or another view) changes nothing.
+func (h *Handler) editClosed(ic slack.InteractionCallback) {
+	sessionID, user, viewID := ic.View.PrivateMetadata, ic.User.ID, ic.View.ID
+	if sessionID == "" {
+		return
+	}
+	h.submit(func(ctx context.Context) {
+		sess, err := h.store.Session(ctx, sessionID)
+		if err != nil || sess.UserID != user || sess.ViewID != "" && viewID != "" && sess.ViewID != viewID {
+			return
+		}
+		if err := h.store.DeleteSession(ctx, sessionID); err != nil {
+			h.log.Warn("forget a closed edit form", "err", err)
+		}
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

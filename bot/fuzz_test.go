@@ -68,7 +68,7 @@ func FuzzDecodeInteraction(f *testing.F) {
 	})
 }
 
-// FuzzParseSlashCommand checks the hand-written form parser against
+// FuzzParseSlashCommand checks ParseSlashCommand against
 // url.ParseQuery: same verdict on well-formed bodies, same values.
 func FuzzParseSlashCommand(f *testing.F) {
 	f.Add([]byte(vectorBody))

@@ -54,6 +54,9 @@ type Config struct {
 	Metrics    Metrics
 	SessionTTL time.Duration // how long an open edit form stays valid
 	DedupeTTL  time.Duration // how long a delivery is remembered
+	// AckReadTimeout bounds a Redis read on the ack path (the edit form's
+	// owner check); past it the request is refused. Default 1 s.
+	AckReadTimeout time.Duration
 }
 
 // Handler turns Slack requests into work.
@@ -83,6 +86,9 @@ func NewHandler(a platform.Platform, s *state.Store, sl Slack, eng *workflow.Eng
 	}
 	if cfg.DedupeTTL <= 0 {
 		cfg.DedupeTTL = 10 * time.Minute
+	}
+	if cfg.AckReadTimeout <= 0 {
+		cfg.AckReadTimeout = sessionReadTimeout
 	}
 	return &Handler{atoms: a, store: s, slack: sl, engine: eng, pool: pool,
 		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics, cfg: cfg, acks: newCannedAcks()}
@@ -118,6 +124,15 @@ func (h *Handler) submit(job func(context.Context)) bool {
 		h.metrics.ObservePool(h.pool.Depth(), !ok)
 	}
 	return ok
+}
+
+// notifyBusy tells user, in an ephemeral message, that the click did
+// nothing because the pool is full. It runs as a pool notice (bounded,
+// tracked by shutdown), never as a goroutine of its own.
+func (h *Handler) notifyBusy(channel, user, mrkdwn string) {
+	if !h.pool.Notice(func(ctx context.Context) { h.tell(ctx, channel, user, mrkdwn) }) {
+		h.log.Warn("busy notice dropped: too many on their way", "user", user)
+	}
 }
 
 // busy is the answer when the pool is full: fast, honest, and nothing changed.

@@ -8,15 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/slack-go/slack"
 )
 
-// MaxBody is the largest Slack request body accepted.
-const MaxBody = 1 << 20
+// maxBody is the largest Slack request body accepted.
+const maxBody = 1 << 20
 
 // ServerOptions configure the HTTP transport.
 type ServerOptions struct {
@@ -39,7 +38,7 @@ func NewServer(h *Handler, o ServerOptions) *mux.Router {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &server{h: h, o: o}
+	s := &server{h: h, o: o, refusals: newRefusalLog(o.Logger, o.Now)}
 	r := mux.NewRouter()
 	r.Handle("/slack/commands", s.slack("commands", s.commands)).Methods(http.MethodPost)
 	r.Handle("/slack/interactions", s.slack("interactions", s.interactions)).Methods(http.MethodPost)
@@ -53,86 +52,74 @@ func NewServer(h *Handler, o ServerOptions) *mux.Router {
 }
 
 type server struct {
-	h *Handler
-	o ServerOptions
+	h        *Handler
+	o        ServerOptions
+	refusals *refusalLog
 }
 
 type slackHandler func(ctx context.Context, w http.ResponseWriter, body []byte) string
 
-// slack reads the body once (at most MaxBody), verifies the signature and only
-// then hands the bytes on. A failure has no side effect.
+// slack reads the body once (at most maxBody), verifies the signature and only
+// then hands the bytes on. A failure has no side effect. Requests without
+// fresh signature headers are refused before their body is read, and every
+// refusal before verification is logged sampled (refusalLog): junk costs
+// little, however fast it comes.
 func (s *server) slack(route string, next slackHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.o.Now()
-		outcome := "ok"
+		outcome, refused := "ok", ""
 		defer func() {
 			d := s.o.Now().Sub(start)
 			if s.o.Metrics != nil {
 				s.o.Metrics.ObserveRequest(route, outcome, d)
 			}
-			// Successes are routine; anything else is worth a line at Info.
-			level := slog.LevelInfo
-			if outcome == "ok" {
-				level = slog.LevelDebug
+			if refused != "" {
+				s.refusals.refused(r.Context(), route, refused, r.RemoteAddr)
+				return
 			}
-			if s.o.Logger.Enabled(r.Context(), level) {
-				s.o.Logger.Log(r.Context(), level, "slack request", "route", route, "outcome", outcome, "ms", d.Milliseconds(),
-					"retry", r.Header.Get("X-Slack-Retry-Num"))
+			if level := requestLevel(outcome); s.o.Logger.Enabled(r.Context(), level) {
+				s.o.Logger.Log(r.Context(), level, "slack request", "transport", "http", "route", route, "outcome", outcome,
+					"ms", d.Milliseconds(), "retry", r.Header.Get("X-Slack-Retry-Num"))
 			}
 		}()
+		unauthorized := func(err error) {
+			outcome, refused = "unauthorized", signatureReason(err)
+			if s.o.Metrics != nil {
+				s.o.Metrics.ObserveSignatureFailure(refused)
+			}
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+		}
+		if err := s.o.Verifier.CheckHeaders(r.Header); err != nil {
+			unauthorized(err)
+			return
+		}
 		body, err := readBody(w, r)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				outcome = "too_large"
+				outcome, refused = "too_large", "too_large"
 				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 				return
 			}
-			outcome = "read_error"
+			outcome, refused = "read_error", "read_error"
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
 		if err := s.o.Verifier.Verify(r.Header, body); err != nil {
-			outcome = "unauthorized"
-			if s.o.Metrics != nil {
-				s.o.Metrics.ObserveSignatureFailure(signatureReason(err))
-			}
-			// The reason names the failed check; neither the secret nor the
-			// expected signature is ever logged.
-			s.o.Logger.Warn("slack signature rejected", "route", route, "reason", err.Error(), "remote", r.RemoteAddr)
-			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			unauthorized(err)
 			return
 		}
 		outcome = next(r.Context(), w, body)
 	})
 }
 
-// readBody reads the whole body, refusing more than MaxBody bytes. A declared
-// length over the limit is refused before reading anything; otherwise the
-// buffer is sized from Content-Length so the common case allocates once.
+// readBody reads the whole body, refusing more than maxBody bytes; a declared
+// length over the limit is refused before reading anything.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > MaxBody {
-		return nil, &http.MaxBytesError{Limit: MaxBody}
+	if r.ContentLength > maxBody {
+		return nil, &http.MaxBytesError{Limit: maxBody}
 	}
-	size := 512
-	if r.ContentLength >= 0 {
-		size = int(r.ContentLength) + 1 // +1: room to see EOF without growing
-	}
-	buf := make([]byte, 0, size)
-	rd := http.MaxBytesReader(w, r.Body, MaxBody)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := rd.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }
 
 func signatureReason(err error) string {
@@ -218,110 +205,37 @@ func writeAck(w http.ResponseWriter, a Ack) {
 // ErrMalformed is a signed request whose body is not what Slack sends.
 var ErrMalformed = errors.New("malformed slack payload")
 
-// formFields walks an application/x-www-form-urlencoded body and calls set
-// for each field with its unescaped key and value. Unlike url.ParseQuery it
-// builds no map, and values without escapes share the body's memory, which
-// keeps the slash-command ack cheap. Malformed escapes and ';' separators
-// (which url.ParseQuery refuses too) make it fail.
-func formFields(body string, set func(key, value string)) error {
-	for body != "" {
-		var kv string
-		kv, body, _ = strings.Cut(body, "&")
-		if kv == "" {
-			continue
-		}
-		if strings.IndexByte(kv, ';') >= 0 {
-			return ErrMalformed
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		k, err := url.QueryUnescape(k)
-		if err != nil {
-			return ErrMalformed
-		}
-		if v, err = url.QueryUnescape(v); err != nil {
-			return ErrMalformed
-		}
-		set(k, v)
-	}
-	return nil
-}
-
 // ParseSlashCommand decodes a form-encoded slash command body. As with
-// url.Values.Get, the first occurrence of a repeated field wins.
+// url.Values.Get, the first occurrence of a repeated field wins; malformed
+// escapes and ';' separators are malformed.
 func ParseSlashCommand(body []byte) (slack.SlashCommand, error) {
-	var sc slack.SlashCommand
-	var enterpriseInstall string
-	fields := [...]*string{&sc.Token, &sc.TeamID, &sc.TeamDomain, &sc.EnterpriseID, &sc.EnterpriseName, &enterpriseInstall,
-		&sc.ChannelID, &sc.ChannelName, &sc.UserID, &sc.UserName, &sc.Command, &sc.Text, &sc.ResponseURL, &sc.TriggerID, &sc.APIAppID}
-	var seen [len(fields)]bool
-	err := formFields(string(body), func(k, v string) {
-		i := slashField(k)
-		if i >= 0 && !seen[i] {
-			seen[i] = true
-			*fields[i] = v
-		}
-	})
+	f, err := url.ParseQuery(string(body))
 	if err != nil {
-		return slack.SlashCommand{}, err
+		return slack.SlashCommand{}, ErrMalformed
 	}
-	sc.IsEnterpriseInstall = enterpriseInstall == "true"
+	sc := slack.SlashCommand{
+		Token: f.Get("token"), TeamID: f.Get("team_id"), TeamDomain: f.Get("team_domain"),
+		EnterpriseID: f.Get("enterprise_id"), EnterpriseName: f.Get("enterprise_name"),
+		IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
+		ChannelID:           f.Get("channel_id"), ChannelName: f.Get("channel_name"), UserID: f.Get("user_id"), UserName: f.Get("user_name"),
+		Command: f.Get("command"), Text: f.Get("text"), ResponseURL: f.Get("response_url"), TriggerID: f.Get("trigger_id"),
+		APIAppID: f.Get("api_app_id"),
+	}
 	if sc.Command == "" || sc.UserID == "" || sc.ChannelID == "" {
 		return sc, ErrMalformed
 	}
 	return sc, nil
 }
 
-// slashField is the index of a slash-command form field in ParseSlashCommand's
-// table, -1 for fields atomsbot does not read.
-func slashField(k string) int {
-	switch k {
-	case "token":
-		return 0
-	case "team_id":
-		return 1
-	case "team_domain":
-		return 2
-	case "enterprise_id":
-		return 3
-	case "enterprise_name":
-		return 4
-	case "is_enterprise_install":
-		return 5
-	case "channel_id":
-		return 6
-	case "channel_name":
-		return 7
-	case "user_id":
-		return 8
-	case "user_name":
-		return 9
-	case "command":
-		return 10
-	case "text":
-		return 11
-	case "response_url":
-		return 12
-	case "trigger_id":
-		return 13
-	case "api_app_id":
-		return 14
-	}
-	return -1
-}
-
 // DecodeInteraction decodes the form field `payload` of an interaction. The
 // payload must be one JSON object of a known shape: trailing data, a missing
 // type or user is malformed. It never panics, whatever the bytes.
 func DecodeInteraction(body []byte) (ic slack.InteractionCallback, err error) {
-	var payload string
-	var seen bool
-	if err := formFields(string(body), func(k, v string) {
-		if k == "payload" && !seen {
-			payload, seen = v, true
-		}
-	}); err != nil {
-		return ic, err
+	f, err := url.ParseQuery(string(body))
+	if err != nil {
+		return ic, ErrMalformed
 	}
+	payload := f.Get("payload")
 	if payload == "" {
 		return ic, ErrMalformed
 	}

@@ -106,7 +106,7 @@ func TestSignatureFailuresHaveNoEffect(t *testing.T) {
 			t.Errorf("versions = %d after refused promotes", n)
 		}
 		log := logs.all()
-		if !strings.Contains(log, "slack signature rejected") {
+		if !strings.Contains(log, "slack requests refused") {
 			t.Errorf("refusals are not logged:\n%s", log)
 		}
 		for _, secret := range []string{testSecret, testToken, testAPIKey, NewVerifier(testSecret, nil).Sign("1793610000", []byte(promote))} {
@@ -121,7 +121,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		_, metrics := h.observe()
-		big := h.commandBody(alice, "agents") + "&pad=" + strings.Repeat("a", MaxBody)
+		big := h.commandBody(alice, "agents") + "&pad=" + strings.Repeat("a", maxBody)
 		tests := []struct {
 			name          string
 			body          string
@@ -130,7 +130,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 		}{
 			{"declared over 1 MiB", big, int64(len(big)), http.StatusRequestEntityTooLarge},
 			{"chunked over 1 MiB", big, -1, http.StatusRequestEntityTooLarge},
-			{"exactly 1 MiB is read", h.commandBody(alice, "agents") + "&pad=" + strings.Repeat("a", MaxBody-len(h.commandBody(alice, "agents"))-5), -2, http.StatusOK},
+			{"exactly 1 MiB is read", h.commandBody(alice, "agents") + "&pad=" + strings.Repeat("a", maxBody-len(h.commandBody(alice, "agents"))-5), -2, http.StatusOK},
 		}
 		for _, tt := range tests {
 			for _, path := range []string{"/slack/commands", "/slack/interactions", "/slack/events"} {
@@ -138,7 +138,7 @@ func TestOversizedBodiesAre413(t *testing.T) {
 					if tt.want == http.StatusOK && path != "/slack/commands" {
 						t.Skip("one route suffices for the boundary")
 					}
-					if tt.contentLength == -2 && len(tt.body) != MaxBody {
+					if tt.contentLength == -2 && len(tt.body) != maxBody {
 						t.Fatalf("boundary body is %d bytes", len(tt.body))
 					}
 					before := h.effects()

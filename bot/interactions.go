@@ -26,8 +26,8 @@ func (h *Handler) Interaction(ctx context.Context, ic slack.InteractionCallback)
 			return h.phoneSubmission(ctx, ic)
 		}
 	case slack.InteractionTypeViewClosed:
-		if ic.View.CallbackID == EditCallbackID && ic.View.PrivateMetadata != "" {
-			h.submit(func(ctx context.Context) { _ = h.store.DeleteSession(ctx, ic.View.PrivateMetadata) })
+		if ic.View.CallbackID == EditCallbackID {
+			h.editClosed(ic)
 		}
 	}
 	return Ack{}
@@ -58,7 +58,7 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 				h.changePhoneClick(ctx, ic)
 			}
 		}) {
-			go h.tell(context.Background(), channel, user, ":hourglass: atomsbot is busy and did not place the call. Please click again in a few seconds.")
+			h.notifyBusy(channel, user, ":hourglass: atomsbot is busy and did not place the call. Please click again in a few seconds.")
 		}
 		return Ack{}
 	default:
@@ -85,7 +85,7 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 		}
 	}) {
 		// An ack to a click cannot carry a message; say it ephemerally.
-		go h.tell(context.Background(), channel, user, ":hourglass: atomsbot is busy and did not record your click. Please click again in a few seconds.")
+		h.notifyBusy(channel, user, ":hourglass: atomsbot is busy and did not record your click. Please click again in a few seconds.")
 	}
 	return Ack{}
 }

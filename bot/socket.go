@@ -15,10 +15,10 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
-// MaxSocketAck is Slack's limit for one Socket Mode response on the wire
+// maxSocketAck is Slack's limit for one Socket Mode response on the wire
 // (20 KB). Slack silently drops anything larger and slack-go refuses it, so
 // a bigger answer is acknowledged empty and delivered through the Web API.
-const MaxSocketAck = 20 * 1024
+const maxSocketAck = 20 * 1024
 
 // AckFunc acknowledges one envelope with an optional payload (nil: none).
 // In production it is (*socketmode.Client).AckCtx; tests inject their own,
@@ -202,11 +202,13 @@ func (s *SocketMode) handle(evt *socketmode.Event, route string, f func(ctx cont
 	defer cancel()
 	f(ctx, e)
 	d := s.o.Now().Sub(e.start)
+	if level := requestLevel(e.outcome); s.o.Logger.Enabled(ctx, level) {
+		s.o.Logger.Log(ctx, level, "slack request", "transport", "socket", "route", route, "outcome", e.outcome, "ms", d.Milliseconds(),
+			"request_id", e.req.EnvelopeID, "retry", e.req.RetryAttempt, "user", e.user, "channel", e.channel)
+	}
 	if s.o.Metrics != nil {
 		s.o.Metrics.ObserveRequest(route, e.outcome, d)
 	}
-	s.o.Logger.Info("slack request", "transport", "socket", "route", route, "outcome", e.outcome, "ms", d.Milliseconds(),
-		"request_id", e.req.EnvelopeID, "retry", e.req.RetryAttempt, "user", e.user, "channel", e.channel)
 }
 
 // ack sends a's body as the envelope's payload. A body too large for the
@@ -251,15 +253,15 @@ func socketPayload(envelopeID string, a Ack) (any, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("marshal ack: %w", err)
 	}
-	if len(b)+1 > MaxSocketAck { // +1: the newline the WebSocket writer adds
+	if len(b)+1 > maxSocketAck { // +1: the newline the WebSocket writer adds
 		return nil, true, nil
 	}
 	return a.Body, false, nil
 }
 
-// ErrUndeliverable is an answer too large for the ack with no Web API
+// errUndeliverable is an answer too large for the ack with no Web API
 // equivalent (e.g. modal field errors, which only an ack can show).
-var ErrUndeliverable = errors.New("answer cannot be delivered through the Web API")
+var errUndeliverable = errors.New("answer cannot be delivered through the Web API")
 
 // deliver posts an answer that did not fit in the ack: a message as an
 // ephemeral (or channel) post, a modal update with views.update.
@@ -277,7 +279,7 @@ func (s *SocketMode) deliver(ctx context.Context, a Ack, channel, user string, i
 			return s.web.UpdateView(ctx, ic.View.ID, ic.View.Hash, *b.View)
 		}
 	}
-	return fmt.Errorf("%w: %T", ErrUndeliverable, a.Body)
+	return fmt.Errorf("%w: %T", errUndeliverable, a.Body)
 }
 
 func (s *SocketMode) onLifecycle(evt *socketmode.Event) {

@@ -20,8 +20,8 @@ var (
 	ErrInvalidSignature = errors.New("slack signature mismatch")
 )
 
-// MaxSkew is Slack's replay window, in both directions.
-const MaxSkew = 5 * time.Minute
+// maxSkew is Slack's replay window, in both directions.
+const maxSkew = 5 * time.Minute
 
 // Verifier checks Slack's request signature (v0 HMAC-SHA256 over
 // "v0:<ts>:<body>"). slack-go's verifier reads the wall clock, which would
@@ -39,19 +39,35 @@ func NewVerifier(secret string, now func() time.Time) *Verifier {
 	return &Verifier{secret: []byte(secret), now: now}
 }
 
-// Verify checks the headers of a request against its raw body.
-func (v *Verifier) Verify(h http.Header, body []byte) error {
-	ts := h.Get("X-Slack-Request-Timestamp")
-	sig := h.Get("X-Slack-Signature")
+// CheckHeaders checks what can be checked before the body is read: both
+// headers are there and the timestamp is within the window. Verify checks
+// it again; this only lets junk be refused without reading it.
+func (v *Verifier) CheckHeaders(h http.Header) error {
+	_, _, err := v.headers(h)
+	return err
+}
+
+func (v *Verifier) headers(h http.Header) (ts, sig string, err error) {
+	ts = h.Get("X-Slack-Request-Timestamp")
+	sig = h.Get("X-Slack-Signature")
 	if ts == "" || sig == "" {
-		return ErrMissingHeaders
+		return "", "", ErrMissingHeaders
 	}
 	secs, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return ErrBadTimestamp
+		return "", "", ErrBadTimestamp
 	}
-	if d := v.now().Sub(time.Unix(secs, 0)); d > MaxSkew || d < -MaxSkew {
-		return ErrStaleTimestamp
+	if d := v.now().Sub(time.Unix(secs, 0)); d > maxSkew || d < -maxSkew {
+		return "", "", ErrStaleTimestamp
+	}
+	return ts, sig, nil
+}
+
+// Verify checks the headers of a request against its raw body.
+func (v *Verifier) Verify(h http.Header, body []byte) error {
+	ts, sig, err := v.headers(h)
+	if err != nil {
+		return err
 	}
 	got, ok := strings.CutPrefix(sig, "v0=")
 	if !ok {

@@ -30,6 +30,7 @@ const (
 	redisRetryFirst = 100 * time.Millisecond
 	redisRetryMax   = 10 * time.Second
 	releaseTimeout  = 3 * time.Second
+	idleTimeout     = 60 * time.Second // keep-alive connections idle longer are closed
 )
 
 // errDraining makes /readyz fail while the process shuts down, so a load
@@ -98,21 +99,11 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		o.Owner = defaultOwner()
 	}
 	a := &app{cfg: cfg, log: o.Logger, metrics: metrics.New(), sleep: o.Sleep, drainDelay: o.DrainDelay, grace: o.ShutdownGrace}
-	if cfg.RedisURL == "" {
-		mr, err := miniredis.Run()
-		if err != nil {
-			return nil, fmt.Errorf("embedded redis: %w", err)
-		}
-		a.embedded = mr
-		a.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		a.log.Warn("REDIS_URL is empty: using an EMBEDDED, IN-MEMORY Redis. Promotions, approvals and locks are lost on restart and are not shared between replicas. Set REDIS_URL for anything but a trial.")
-	} else {
-		opt, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", errors.New("cannot be parsed")) // the URL may hold a password: not echoed
-		}
-		a.rdb = redis.NewClient(opt)
+	rdb, embedded, err := openRedis(cfg.RedisURL, a.log)
+	if err != nil {
+		return nil, err
 	}
+	a.rdb, a.embedded = rdb, embedded
 	a.store = state.New(a.rdb, o.KeyPrefix, o.Now)
 
 	ac, err := atoms.New(atoms.Options{
@@ -212,9 +203,11 @@ func (a *app) run(ctx context.Context, ln net.Listener, wrap func(http.Handler) 
 	if wrap != nil {
 		h = wrap(h)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
+	lim := newConnLimiter(ln, a.cfg.MaxConnections)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second,
+		IdleTimeout: idleTimeout, ConnState: lim.track}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(lim) }()
 	a.log.Info("atomsbot listening", "addr", ln.Addr().String(), "socket_mode", a.cfg.SocketMode(),
 		"owner", a.engine.Owner(), "config", a.cfg)
 

@@ -160,7 +160,7 @@ func assertLogs(t *testing.T, logs *logSink, red *redactor) {
 	if n := red.Hits(); n != 0 {
 		t.Errorf("%d log values carried a secret (redacted, but some component tried to log one)", n)
 	}
-	var requests, transitions, atomsCalls int
+	var requests, refused, transitions, atomsCalls int
 	states := map[string]bool{}
 	for _, rec := range logs.records(t) {
 		switch rec["msg"] {
@@ -168,6 +168,11 @@ func assertLogs(t *testing.T, logs *logSink, red *redactor) {
 			requests++
 			if rec["request_id"] == "" || rec["route"] == "" || rec["outcome"] == "" {
 				t.Errorf("slack request line without ids: %v", rec)
+			}
+		case "slack requests refused": // sampled: one line carries the count
+			refused++
+			if rec["refused"] != float64(1) || rec["route"] == "" {
+				t.Errorf("refusal line: %v", rec)
 			}
 		case "promotion transition":
 			transitions++
@@ -179,8 +184,8 @@ func assertLogs(t *testing.T, logs *logSink, red *redactor) {
 			atomsCalls++
 		}
 	}
-	if requests != 3 {
-		t.Errorf("%d 'slack request' lines, want 3 (promote, approve, forged)", requests)
+	if requests != 2 || refused != 1 {
+		t.Errorf("%d 'slack request' lines and %d refusal lines, want 2 (promote, approve) and 1 (forged)", requests, refused)
 	}
 	for _, s := range []state.PromotionState{state.Published, state.Activating, state.Live} {
 		if !states[string(s)] {

@@ -16,6 +16,14 @@ import (
 	"github.com/kelseyhightower/envconfig"
 )
 
+// RedisMemory as REDIS_URL runs an embedded in-process Redis: one replica,
+// nothing survives a restart. It must be asked for; an empty URL is an error.
+const RedisMemory = "memory"
+
+// placeholder starts every value of the Kubernetes Secret template that must
+// be replaced before the template is applied.
+const placeholder = "REPLACE-ME"
+
 // env is the environment as envconfig reads it. Every field is a string so
 // that reading never stops at the first bad value: validate converts them and
 // names every missing or malformed variable at once.
@@ -29,7 +37,7 @@ type env struct {
 	AtomsBaseURL         string `envconfig:"ATOMS_BASE_URL" default:"https://api.smallest.ai/atoms/v1" desc:"Atoms API base URL"`
 	AtomsRPS             string `envconfig:"ATOMS_RPS" default:"5" desc:"client-side rate limit for all Atoms calls of one process (requests/second)"`
 	AtomsAPI             string `envconfig:"ATOMS_API" default:"auto" desc:"Atoms versioning model: auto (detect it), v1 (drafts + versions) or v2 (branch model)"`
-	RedisURL             string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL; empty: an embedded in-process Redis (not durable)"`
+	RedisURL             string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL; required (memory: an embedded in-process Redis for a one-replica trial, lost on restart)"`
 	ApprovalsRequired    string `envconfig:"APPROVALS_REQUIRED" default:"1" desc:"distinct approvals needed before activation"`
 	Approvers            string `envconfig:"APPROVERS" desc:"comma-separated Slack user ids allowed to approve; empty: anyone except the requester"`
 	AllowSelfApproval    string `envconfig:"ALLOW_SELF_APPROVAL" default:"false" desc:"whether the requester's own approval counts"`
@@ -38,7 +46,11 @@ type env struct {
 	SecurityCheckTimeout string `envconfig:"SECURITY_CHECK_TIMEOUT" default:"10m" desc:"give up waiting for a security check (Go duration)"`
 	TestCallsPerHour     string `envconfig:"TEST_CALLS_PER_HOUR" default:"5" desc:"test calls (Call me, /atoms call) one Slack user may place per hour"`
 	LogLevel             string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error (debug adds one line per Atoms API attempt)"`
+	MaxConnections       string `envconfig:"MAX_CONNECTIONS" default:"256" desc:"HTTP connections served at once; more wait to be accepted (bounds memory under a connection flood)"`
 }
+
+// defaultMaxConnections is MAX_CONNECTIONS's default.
+const defaultMaxConnections = 256
 
 // Config is the validated configuration. It holds secrets: its String and
 // LogValue print them redacted.
@@ -61,6 +73,7 @@ type Config struct {
 	SecurityCheckTimeout time.Duration
 	TestCallsPerHour     int
 	LogLevel             slog.Level
+	MaxConnections       int
 }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
@@ -100,12 +113,12 @@ func (c Config) String() string {
 		return "set"
 	}
 	redis := "embedded"
-	if c.RedisURL != "" {
+	if c.RedisURL != RedisMemory {
 		redis = redactURL(c.RedisURL)
 	}
-	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_api=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s test_calls_per_hour=%d signing_secret=%s bot_token=%s app_token=%s api_key=%s",
+	return fmt.Sprintf("listen=%s socket_mode=%t slack_api=%s atoms=%s atoms_api=%s atoms_rps=%g redis=%s approvals=%d approvers=%d self_approval=%t ttl=%s poll=%s check_timeout=%s test_calls_per_hour=%d max_connections=%d signing_secret=%s bot_token=%s app_token=%s api_key=%s",
 		c.ListenAddr, c.SocketMode(), redactURL(c.SlackAPIURL), redactURL(c.AtomsBaseURL), c.AtomsAPI, c.AtomsRPS, redis, c.ApprovalsRequired, len(c.Approvers),
-		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout, c.TestCallsPerHour,
+		c.AllowSelfApproval, c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout, c.TestCallsPerHour, c.MaxConnections,
 		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), set(c.APIKey))
 }
 
@@ -159,11 +172,23 @@ func (r *env) applyDefaults() {
 
 func (r env) validate() (Config, error) {
 	var probs []string
-	bad := func(name, why string) { probs = append(probs, name+" "+why) }
+	named := map[string]bool{}
+	bad := func(name, why string) { // the first problem of a variable is enough
+		if !named[name] {
+			named[name] = true
+			probs = append(probs, name+" "+why)
+		}
+	}
 	c := Config{
 		ListenAddr: r.ListenAddr, SigningSecret: r.SigningSecret, BotToken: r.BotToken, AppToken: r.AppToken,
 		SlackAPIURL: r.SlackAPIURL, APIKey: r.APIKey, AtomsBaseURL: r.AtomsBaseURL, RedisURL: r.RedisURL,
 		AtomsAPI: strings.ToLower(strings.TrimSpace(r.AtomsAPI)),
+	}
+	for _, v := range []struct{ name, val string }{{"SLACK_SIGNING_SECRET", c.SigningSecret}, {"SLACK_BOT_TOKEN", c.BotToken},
+		{"SLACK_APP_TOKEN", c.AppToken}, {"SMALLEST_API_KEY", c.APIKey}, {"REDIS_URL", c.RedisURL}} {
+		if strings.HasPrefix(v.val, placeholder) {
+			bad(v.name, "still holds the Secret template's placeholder; set the real value")
+		}
 	}
 	switch c.AtomsAPI {
 	case "auto", "v1", "v2":
@@ -192,10 +217,16 @@ func (r env) validate() (Config, error) {
 			bad(u.name, "must be an http(s) URL")
 		}
 	}
-	if c.RedisURL != "" {
+	switch c.RedisURL {
+	case "":
+		// An embedded Redis by accident would let each replica keep its own
+		// state: two replicas could each publish and activate.
+		bad("REDIS_URL", "is required (redis://… or rediss://…; `memory` runs an embedded, non-durable Redis for a one-replica trial)")
+	case RedisMemory:
+	default:
 		// The URL may hold a password: the problem names the variable only.
 		if p, err := url.Parse(c.RedisURL); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
-			bad("REDIS_URL", "must be a redis:// or rediss:// URL")
+			bad("REDIS_URL", "must be a redis:// or rediss:// URL (or `memory`)")
 		}
 	}
 	var err error
@@ -204,6 +235,9 @@ func (r env) validate() (Config, error) {
 	}
 	if c.TestCallsPerHour, err = strconv.Atoi(r.TestCallsPerHour); err != nil || c.TestCallsPerHour < 1 || c.TestCallsPerHour > 1000 {
 		bad("TEST_CALLS_PER_HOUR", "must be a whole number from 1 to 1000")
+	}
+	if c.MaxConnections, err = strconv.Atoi(r.MaxConnections); err != nil || c.MaxConnections < 1 || c.MaxConnections > 1<<20 {
+		bad("MAX_CONNECTIONS", "must be a whole number from 1 to 1048576")
 	}
 	if c.ApprovalsRequired, err = strconv.Atoi(r.ApprovalsRequired); err != nil || c.ApprovalsRequired < 1 {
 		bad("APPROVALS_REQUIRED", "must be a whole number ≥ 1")

@@ -17,7 +17,19 @@ import (
 
 // minimal is the smallest valid HTTP-mode environment.
 func minimal() map[string]string {
-	return map[string]string{"SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_BOT_TOKEN": testBotToken, "SMALLEST_API_KEY": testAPIKey}
+	return map[string]string{"SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_BOT_TOKEN": testBotToken, "SMALLEST_API_KEY": testAPIKey,
+		"REDIS_URL": testRedisURL}
+}
+
+// testRedisURL is the Redis of minimal().
+const testRedisURL = "redis://redis:6379/0"
+
+func without(base map[string]string, keys ...string) map[string]string {
+	out := with(base)
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
 }
 
 func with(base map[string]string, kv ...string) map[string]string {
@@ -37,15 +49,21 @@ func TestConfigProblemsAreAllNamed(t *testing.T) {
 		env  map[string]string
 		want []string // variables that must be named
 	}{
-		{"nothing set", nil, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SMALLEST_API_KEY"}},
-		{"only the API key", map[string]string{"SMALLEST_API_KEY": testAPIKey}, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}},
+		{"nothing set", nil, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SMALLEST_API_KEY", "REDIS_URL"}},
+		{"only the API key", map[string]string{"SMALLEST_API_KEY": testAPIKey}, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "REDIS_URL"}},
+		// An embedded Redis is never chosen by leaving REDIS_URL out.
+		{"no REDIS_URL", without(minimal(), "REDIS_URL"), []string{"REDIS_URL"}},
+		{"empty REDIS_URL", with(minimal(), "REDIS_URL", " "), []string{"REDIS_URL"}},
+		{"connection cap not a number", with(minimal(), "MAX_CONNECTIONS", "many"), []string{"MAX_CONNECTIONS"}},
+		{"connection cap too small", with(minimal(), "MAX_CONNECTIONS", "0"), []string{"MAX_CONNECTIONS"}},
 		{"every value malformed", map[string]string{
 			"LISTEN_ADDR": "3000", "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_BOT_TOKEN": "xoxp-user-token-secret",
 			"SLACK_APP_TOKEN": "xoxb-not-an-app-token", "SLACK_API_URL": "ftp://slack.com/api/", "SMALLEST_API_KEY": testAPIKey,
 			"ATOMS_BASE_URL": "api.smallest.ai", "ATOMS_RPS": "fast", "REDIS_URL": "http://:hunter2-password@redis:6379",
 			"APPROVALS_REQUIRED": "0", "ALLOW_SELF_APPROVAL": "maybe", "APPROVAL_TTL": "a day",
 			"POLL_INTERVAL": "-1s", "SECURITY_CHECK_TIMEOUT": "0", "LOG_LEVEL": "loud", "ATOMS_API": "v3", "TEST_CALLS_PER_HOUR": "0",
-		}, []string{"LISTEN_ADDR", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "ATOMS_BASE_URL", "ATOMS_RPS", "ATOMS_API", "TEST_CALLS_PER_HOUR",
+			"MAX_CONNECTIONS": "-1",
+		}, []string{"MAX_CONNECTIONS", "LISTEN_ADDR", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "ATOMS_BASE_URL", "ATOMS_RPS", "ATOMS_API", "TEST_CALLS_PER_HOUR",
 			"REDIS_URL", "APPROVALS_REQUIRED", "ALLOW_SELF_APPROVAL", "APPROVAL_TTL", "POLL_INTERVAL", "SECURITY_CHECK_TIMEOUT", "LOG_LEVEL"}},
 		{"more approvals than approvers", with(minimal(), "APPROVERS", "U1,U2", "APPROVALS_REQUIRED", "3"), []string{"APPROVALS_REQUIRED"}},
 		{"negative rate", with(minimal(), "ATOMS_RPS", "-5"), []string{"ATOMS_RPS"}},
@@ -101,13 +119,16 @@ func TestConfigValid(t *testing.T) {
 	}{
 		{"defaults", minimal(), func(c *Config) {}},
 		{"set but empty means default", with(minimal(), "APPROVAL_TTL", "", "ATOMS_RPS", " ", "LISTEN_ADDR", ""), func(c *Config) {}},
-		{"socket mode needs no signing secret", map[string]string{"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SMALLEST_API_KEY": testAPIKey},
+		{"socket mode needs no signing secret", map[string]string{"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SMALLEST_API_KEY": testAPIKey,
+			"REDIS_URL": testRedisURL},
 			func(c *Config) { c.SigningSecret, c.AppToken = "", testAppToken }},
+		{"an embedded Redis when asked for", with(minimal(), "REDIS_URL", "memory"), func(c *Config) { c.RedisURL = RedisMemory }},
 		{"everything set", with(minimal(), "LISTEN_ADDR", "127.0.0.1:8080", "SLACK_API_URL", "http://slack.local/api/",
 			"ATOMS_BASE_URL", "http://atoms.local/atoms/v1", "ATOMS_RPS", "2.5", "REDIS_URL", "rediss://:pw@redis.internal:6380/2",
 			"APPROVALS_REQUIRED", "2", "APPROVERS", " U1, U2 ,,U3 ", "ALLOW_SELF_APPROVAL", "true", "APPROVAL_TTL", "2h",
-			"POLL_INTERVAL", "500ms", "SECURITY_CHECK_TIMEOUT", "15m", "LOG_LEVEL", "debug", "ATOMS_API", " V2 ", "TEST_CALLS_PER_HOUR", "12"), func(c *Config) {
-			c.AtomsAPI, c.TestCallsPerHour = "v2", 12
+			"POLL_INTERVAL", "500ms", "SECURITY_CHECK_TIMEOUT", "15m", "LOG_LEVEL", "debug", "ATOMS_API", " V2 ", "TEST_CALLS_PER_HOUR", "12",
+			"MAX_CONNECTIONS", "64"), func(c *Config) {
+			c.AtomsAPI, c.TestCallsPerHour, c.MaxConnections = "v2", 12, 64
 			c.ListenAddr, c.SlackAPIURL, c.AtomsBaseURL, c.AtomsRPS = "127.0.0.1:8080", "http://slack.local/api/", "http://atoms.local/atoms/v1", 2.5
 			c.RedisURL, c.ApprovalsRequired, c.Approvers, c.AllowSelfApproval = "rediss://:pw@redis.internal:6380/2", 2, []string{"U1", "U2", "U3"}, true
 			c.ApprovalTTL, c.PollInterval, c.SecurityCheckTimeout, c.LogLevel = 2*time.Hour, 500*time.Millisecond, 15*time.Minute, slog.LevelDebug
@@ -124,6 +145,7 @@ func TestConfigValid(t *testing.T) {
 				ListenAddr: ":3000", SigningSecret: testSigningSecret, BotToken: testBotToken, SlackAPIURL: "https://slack.com/api/",
 				APIKey: testAPIKey, AtomsBaseURL: "https://api.smallest.ai/atoms/v1", AtomsAPI: "auto", AtomsRPS: 5, ApprovalsRequired: 1,
 				ApprovalTTL: 24 * time.Hour, PollInterval: time.Second, SecurityCheckTimeout: 10 * time.Minute, TestCallsPerHour: 5, LogLevel: slog.LevelInfo,
+				RedisURL: testRedisURL, MaxConnections: defaultMaxConnections,
 			}
 			tc.want(&want)
 			if !reflect.DeepEqual(got, want) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -200,5 +201,60 @@ func TestDockerfile(t *testing.T) {
 		if l = strings.TrimSpace(l); l == "go.mod" || l == "go.sum" || l == "cmd" || l == "*" {
 			t.Errorf(".dockerignore excludes %s, which the build needs", l)
 		}
+	}
+}
+
+// TestSecretTemplateRefusedAsIs: the Secret template applied unfilled (or
+// with REDIS_URL emptied) next to the ConfigMap stops atomsbot at start,
+// naming what to set; two replicas can never run on embedded Redises by
+// accident.
+func TestSecretTemplateRefusedAsIs(t *testing.T) {
+	k := kube(t)
+	vars := map[string]string{}
+	for key, v := range get(k["ConfigMap"], "data").(map[string]any) {
+		vars[key] = v.(string)
+	}
+	template := map[string]string{}
+	for key, v := range get(k["Secret"], "stringData").(map[string]any) {
+		template[key] = fmt.Sprint(v)
+	}
+	filled := map[string]string{"SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_BOT_TOKEN": testBotToken, "SMALLEST_API_KEY": testAPIKey,
+		"SLACK_APP_TOKEN": "", "REDIS_URL": "rediss://:pw@redis.internal:6380/0"}
+	for _, tc := range []struct {
+		name   string
+		secret map[string]string
+		want   []string // variables named; none: valid
+	}{
+		{"as it is", template, []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SMALLEST_API_KEY", "REDIS_URL"}},
+		{"filled but REDIS_URL", with(filled, "REDIS_URL", template["REDIS_URL"]), []string{"REDIS_URL"}},
+		{"filled with an empty REDIS_URL", with(filled, "REDIS_URL", ""), []string{"REDIS_URL"}},
+		{"filled", filled, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := with(vars)
+			for key, v := range tc.secret {
+				env[key] = v
+			}
+			setEnv(t, env)
+			_, err := loadConfig()
+			if tc.want == nil {
+				if err != nil {
+					t.Errorf("the filled-in Secret does not validate: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("loadConfig = %v, want a *ConfigError", err)
+			}
+			for _, name := range tc.want {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("%s not named: %v", name, err)
+				}
+			}
+			if len(ce.Problems) != len(tc.want) {
+				t.Errorf("%d problems, want %d: %q", len(ce.Problems), len(tc.want), ce.Problems)
+			}
+		})
 	}
 }

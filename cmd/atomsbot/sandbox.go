@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,8 +43,9 @@ type sandboxOptions struct {
 	WatchInterval time.Duration
 	// Log receives the text logs (secrets redacted); nil discards them.
 	Log io.Writer
-	// RedisURL is empty for the embedded Redis (what the sandbox uses);
-	// tests may point it at a real one, with KeyPrefix to keep apart.
+	// RedisURL is empty for the embedded Redis (what the sandbox uses,
+	// REDIS_URL=memory); tests may point it at a real one, with KeyPrefix to
+	// keep apart.
 	RedisURL  string
 	KeyPrefix string
 	// Ready is called once the page is being served, with its URL and the
@@ -156,7 +158,7 @@ func serveSandbox(ctx context.Context, o sandboxOptions) error {
 	cfg := Config{
 		ListenAddr: ln.Addr().String(), SigningSecret: secret, BotToken: token,
 		SlackAPIURL: backURL + "/slack-api/", APIKey: apiKey, AtomsBaseURL: backURL + "/atoms/v1",
-		AtomsRPS: 5, AtomsAPI: "auto", RedisURL: o.RedisURL, ApprovalsRequired: 1, LogLevel: slog.LevelInfo,
+		AtomsRPS: 5, AtomsAPI: "auto", RedisURL: cmp.Or(o.RedisURL, RedisMemory), ApprovalsRequired: 1, LogLevel: slog.LevelInfo,
 		// The requester and the approver may approve each other's
 		// promotions; the outsider may not.
 		Approvers:   []string{users[0].ID, users[1].ID},
