@@ -61,6 +61,10 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 	if req.Draft.Scanning {
 		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
 	}
+	active := e.activeVersion(ctx, req.Agent)
+	if err := e.nothingToPromote(ctx, req, active.Ref); err != nil {
+		return state.Promotion{}, err
+	}
 	label := req.Label
 	if label == "" {
 		who := cmp.Or(req.RequesterName, req.Requester)
@@ -80,6 +84,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 		State:             state.Requested,
 		CreatedAt:         e.now(),
 	}
+	e.keepContext(ctx, p.ID, e.promoteContext(ctx, req, active))
 	return e.start(ctx, p)
 }
 
@@ -114,6 +119,7 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promo
 		CheckPassedAt:     now,
 	}
 	p = withRelease(p, r)
+	e.keepContext(ctx, p.ID, e.rollbackContext(ctx, req, e.activeVersion(ctx, req.Agent)))
 	return e.start(ctx, p)
 }
 
