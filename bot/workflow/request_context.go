@@ -72,12 +72,13 @@ func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active 
 	if d := req.Draft; d.BaseID != "" && req.Agent.LiveVersionID != "" && d.BaseID != req.Agent.LiveVersionID {
 		c.ForkedFrom = cmp.Or(d.Base, d.BaseID)
 	}
-	for _, en := range e.auditTrail(ctx, req.Agent.ID) {
+	trail := e.auditTrail(ctx, req.Agent.ID)
+	slices.Reverse(trail) // oldest first: editors in the order they joined
+	for _, en := range trail {
 		if en.Action == auditEdit && en.Detail == req.Draft.ID && !slices.Contains(c.Editors, en.Actor) {
 			c.Editors = append(c.Editors, en.Actor)
 		}
 	}
-	slices.Reverse(c.Editors) // first editor first
 	return c
 }
 
@@ -88,7 +89,7 @@ func (e *Engine) rollbackContext(ctx context.Context, req RollbackRequest, activ
 	c := render.RequestContext{BaseRef: active.Ref, TargetCheckFailed: v.Check.Outcome() == platform.CheckFailed}
 	switch {
 	case active.ID == "":
-	case !v.PublishedAt.IsZero() && !active.PublishedAt.IsZero():
+	case !v.PublishedAt.IsZero() && !active.PublishedAt.IsZero() && !v.PublishedAt.Equal(active.PublishedAt):
 		c.Newer = v.PublishedAt.After(active.PublishedAt)
 	case v.Branch == active.Branch:
 		c.Newer = v.Number > active.Number
