@@ -53,8 +53,8 @@ type Config struct {
 	// (ATOMS_DASHBOARD_URL); "" links none.
 	DashboardURL string
 	Now          func() time.Time
-	Logger           *slog.Logger
-	Metrics          Metrics
+	Logger       *slog.Logger
+	Metrics      Metrics
 }
 
 func (c *Config) defaults() {
