@@ -61,7 +61,11 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 	if req.Draft.Scanning {
 		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
 	}
-	active := e.activeVersion(ctx, req.Agent)
+	active := platform.Version{ID: req.Agent.LiveVersionID, Ref: req.Draft.Base}
+	if req.Draft.BaseID != req.Agent.LiveVersionID || req.Draft.Base == "" {
+		// Forked from another version: the active one is read for its name.
+		active = e.activeVersion(ctx, req.Agent)
+	}
 	if err := e.nothingToPromote(ctx, req, active.Ref); err != nil {
 		return state.Promotion{}, err
 	}
