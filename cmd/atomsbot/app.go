@@ -132,6 +132,7 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		},
 		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout, TestCallsPerHour: cfg.TestCallsPerHour,
 		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics, WatchInterval: o.WatchInterval,
+		DashboardURL: cfg.DashboardURL,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))
 	a.handler = bot.NewHandler(plat, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})

@@ -38,6 +38,7 @@ type env struct {
 	SecurityCheckTimeout string `envconfig:"SECURITY_CHECK_TIMEOUT" default:"10m" desc:"give up waiting for a security check (Go duration)"`
 	TestCallsPerHour     string `envconfig:"TEST_CALLS_PER_HOUR" default:"5" desc:"test calls (Call me, /atoms call) one Slack user may place per hour"`
 	LogLevel             string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error (debug adds one line per Atoms API attempt)"`
+	DashboardURL         string `envconfig:"ATOMS_DASHBOARD_URL" desc:"https base URL of agent pages in the Atoms dashboard, to which the approval request appends /agentId for its link; empty: no link"`
 }
 
 // Config is the validated configuration. It holds secrets: its String and
@@ -61,6 +62,7 @@ type Config struct {
 	SecurityCheckTimeout time.Duration
 	TestCallsPerHour     int
 	LogLevel             slog.Level
+	DashboardURL         string
 }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
@@ -230,6 +232,11 @@ func (r env) validate() (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(r.LogLevel)); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if c.DashboardURL = strings.TrimSpace(r.DashboardURL); c.DashboardURL != "" {
+		if u, err := url.Parse(c.DashboardURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			bad("ATOMS_DASHBOARD_URL", "must be an https:// URL")
+		}
 	}
 	if len(probs) > 0 {
 		return c, &ConfigError{Problems: probs}
