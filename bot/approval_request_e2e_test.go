@@ -211,3 +211,21 @@ func TestNothingToPromoteOnBothModels(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestNamesWhoEditedTheDraft: saves made through atomsbot's form
+// are remembered, and the approval request names their authors.
+func TestRequestNamesWhoEditedTheDraft(t *testing.T) {
+	eachCallModel(t, func(t *testing.T, b backend, m callModel) {
+		h := m.harness(t, b)
+		for i, user := range []string{carol, dave, carol} {
+			f := h.openEdit(user, `support-concierge "Refund policy update"`)
+			if rec := h.submit(user, f, map[string]string{"firstMessage": "Hello from edit " + string(rune('A'+i))}); rec.Code != 200 || rec.Body.Len() != 0 {
+				t.Fatalf("save by %s: %d %q", user, rec.Code, rec.Body)
+			}
+		}
+		ts := h.bmPromote(h.bot, "Refund policy update")
+		if got := h.shown(ts); !strings.Contains(got, "Requested by <@UALICE> · edited by <@UCAROL>, <@UDAVE>") {
+			t.Errorf("the request does not name the editors in order:\n%s", got)
+		}
+	})
+}
