@@ -229,3 +229,35 @@ func TestRequestNamesWhoEditedTheDraft(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestWarnsOfAForkFromAnotherVersion: a draft forked before the
+// active version changed carries more than its own edits; the request says
+// so in one line.
+func TestRequestWarnsOfAForkFromAnotherVersion(t *testing.T) {
+	eachCallModel(t, func(t *testing.T, b backend, m callModel) {
+		h := m.harness(t, b)
+		a := h.agent(demoAgent)
+		if m.branch {
+			main := h.liveBranch(a.ID)
+			fork, err := h.sim.DashboardFork(a.ID, main.ID, "experiment", "dana")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.sim.DashboardEditDraft(a.ID, fork, map[string]any{"firstMessage": "Hello from the experiment"}, "dana"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.sim.DashboardPublish(a.ID, main.ID, map[string]any{"firstMessage": "Hello from the dashboard"}, "erin"); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if _, err := h.atomsClient().CreateDraft(t.Context(), a.ID, atoms.CreateDraftRequest{SourceVersionID: a.Versions[0].ID, DraftName: "experiment"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := map[bool]string{false: "forked from v1, not from the active v3", true: "forked from v3, not from the active v4"}[m.branch]
+		ts := h.bmPromote(h.bot, "experiment")
+		if got := h.shown(ts); !strings.Contains(got, ":warning: This draft was "+want+": the diff also carries what differs between them.") {
+			t.Errorf("no fork warning saying %q:\n%s", want, got)
+		}
+	})
+}

@@ -70,7 +70,14 @@ func (e *Engine) activeVersion(ctx context.Context, agent platform.Agent) platfo
 func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active platform.Version) render.RequestContext {
 	c := render.RequestContext{BaseRef: active.Ref, AtomsEditor: req.Draft.LastEditor}
 	if d := req.Draft; d.BaseID != "" && req.Agent.LiveVersionID != "" && d.BaseID != req.Agent.LiveVersionID {
-		c.ForkedFrom = cmp.Or(d.Base, d.BaseID)
+		c.ForkedFrom = d.Base
+		if c.ForkedFrom == "" {
+			// A branch without revisions of its own names only the id.
+			c.ForkedFrom = d.BaseID
+			if v, err := e.atoms.Version(ctx, req.Agent.ID, platform.VersionRef{ID: d.BaseID}); err == nil && v.Ref != "" {
+				c.ForkedFrom = v.Ref
+			}
+		}
 	}
 	trail := e.auditTrail(ctx, req.Agent.ID)
 	slices.Reverse(trail) // oldest first: editors in the order they joined
