@@ -7,6 +7,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/workflow"
 	"github.com/atomsbot/atomsbot/state"
 )
 
@@ -258,6 +259,33 @@ func TestRequestWarnsOfAForkFromAnotherVersion(t *testing.T) {
 		ts := h.bmPromote(h.bot, "experiment")
 		if got := h.shown(ts); !strings.Contains(got, ":warning: This draft was "+want+": the diff also carries what differs between them.") {
 			t.Errorf("no fork warning saying %q:\n%s", want, got)
+		}
+	})
+}
+
+// TestRollbackToARejectedNewerVersion: `/atoms rollback` to the version
+// whose promotion was just rejected does not ask for "a rollback to an
+// earlier version": it says the version is newer and who rejected it.
+func TestRollbackToARejectedNewerVersion(t *testing.T) {
+	eachCallModel(t, func(t *testing.T, b backend, m callModel) {
+		h := m.harness(t, b)
+		ts := h.bmPromote(h.bot, "Refund policy update")
+		h.advance(7 * time.Second) // the check passes
+		h.bot.reject(bob, ts, "wrong refund window")
+		h.advance(2 * time.Minute)
+		ref := workflow.VersionName(h.promotionAt(ts))
+		if got := h.reply(`rollback support-concierge "` + ref + `"`); !strings.Contains(got, "ready") {
+			t.Fatalf("rollback to %s: %s", ref, got)
+		}
+		back := h.newestApproval()
+		got := h.shown(back)
+		for _, want := range []string{"v3 (active) → *" + ref + "*", ":warning: " + ref + " is newer than the active v3", "was rejected by <@UBOB> <!date^", "— wrong refund window"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the rollback request does not show %q:\n%s", want, got)
+			}
+		}
+		if strings.Contains(got, "— a rollback to an earlier version") {
+			t.Errorf("the request calls a newer version an earlier one:\n%s", got)
 		}
 	})
 }
