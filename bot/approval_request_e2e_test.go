@@ -30,7 +30,11 @@ func TestRejectAsksForAReason(t *testing.T) {
 		h := m.harness(t, b)
 		ts := h.bmPromote(h.bot, "Refund policy update")
 		before := len(h.rejectForms(bob))
+		h.sim.ResetCalls()
 		h.bot.click(bob, ts, render.ActionReject, buttonValue(t, h.approvalMessageAt(ts), render.ActionReject))
+		if calls := h.sim.Calls(); len(calls) != 0 {
+			t.Errorf("the Reject click called Atoms %d times before the form opened; it reads Redis only", len(calls))
+		}
 		forms := h.rejectForms(bob)
 		if len(forms) != before+1 {
 			t.Fatalf("Reject opened %d forms, want 1:%s", len(forms)-before, h.dump())

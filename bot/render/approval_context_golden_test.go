@@ -139,3 +139,16 @@ func decoded(t *testing.T, raw []byte) string {
 	t.Helper()
 	return strings.ReplaceAll(string(raw), `\n`, "\n")
 }
+
+// BenchmarkApprovalRequest renders a request with its context and a
+// one-page diff, as every update of the message does. Target: well under
+// a millisecond (it runs once per click and per state change).
+func BenchmarkApprovalRequest(b *testing.B) {
+	v := approval("published")
+	v.Context = RequestContext{BaseRef: "v3", ForkedFrom: "v2", Editors: []string{"UCAROL", "UDAVE"}, AtomsEditor: "dana",
+		Past: &PastEnd{State: "rejected", By: "UBOB", Reason: "not now", At: t0}, Dashboard: "https://app.smallest.ai/atoms/agents/a1"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Approval(v)
+	}
+}
