@@ -138,6 +138,10 @@ func (e *Engine) Clicked(ctx context.Context, id, channel, messageTS string) (st
 	if err != nil {
 		return p, e.lookupErr(err)
 	}
+	if p.Channel == channel && p.MessageTS == "" && messageTS != "" {
+		// Posted, but its ts is not recorded yet.
+		return p, refused("This request is still being set up; nothing changed. Please click again in a moment.")
+	}
 	if p.Channel != channel || p.MessageTS == "" || p.MessageTS != messageTS {
 		return p, refused("That button does not belong to this promotion's approval request; nothing changed.")
 	}
