@@ -208,6 +208,11 @@ func TestNothingToPromoteOnBothModels(t *testing.T) {
 		if !strings.Contains(got, "has no changes against the active") || !strings.Contains(got, "nothing to promote") {
 			t.Errorf("answer %q, want nothing to promote", got)
 		}
+		for _, e := range h.ephemeralTo(alice) {
+			if strings.Contains(e, "Publishing") {
+				t.Errorf("the refusal followed a promise: %q", e)
+			}
+		}
 		if n := h.publishes(a.ID, versions); n != 0 {
 			t.Errorf("%d versions published", n)
 		}

@@ -21,6 +21,9 @@ type PromoteRequest struct {
 	Requester     string // Slack user id
 	RequesterName string // for the default label (version labels live outside Slack)
 	Channel       string
+	// ChangesChecked: CheckChanges passed just before (the front door
+	// checks before it says "Publishing…"), so Promote does not diff again.
+	ChangesChecked bool
 }
 
 // RollbackRequest is a resolved `/atoms rollback`.
@@ -61,13 +64,11 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 	if req.Draft.Scanning {
 		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
 	}
-	active := platform.Version{ID: req.Agent.LiveVersionID, Ref: req.Draft.Base}
-	if req.Draft.BaseID != req.Agent.LiveVersionID || req.Draft.Base == "" {
-		// Forked from another version: the active one is read for its name.
-		active = e.activeVersion(ctx, req.Agent)
-	}
-	if err := e.nothingToPromote(ctx, req, active.Ref); err != nil {
-		return state.Promotion{}, err
+	active := e.promoteBase(ctx, req)
+	if !req.ChangesChecked {
+		if err := e.nothingToPromote(ctx, req, active.Ref); err != nil {
+			return state.Promotion{}, err
+		}
 	}
 	label := req.Label
 	if label == "" {

@@ -52,6 +52,21 @@ func activeName(ref string) string {
 	return "the active " + render.Escape(ref)
 }
 
+// CheckChanges refuses a draft that changes nothing against the active
+// version (a *RefusedError), before anything is published or promised.
+func (e *Engine) CheckChanges(ctx context.Context, req PromoteRequest) error {
+	return e.nothingToPromote(ctx, req, e.promoteBase(ctx, req).Ref)
+}
+
+// promoteBase is the version active at the request: named by the draft when
+// it started from it, else read.
+func (e *Engine) promoteBase(ctx context.Context, req PromoteRequest) platform.Version {
+	if req.Draft.BaseID == req.Agent.LiveVersionID && req.Draft.Base != "" {
+		return platform.Version{ID: req.Agent.LiveVersionID, Ref: req.Draft.Base}
+	}
+	return e.activeVersion(ctx, req.Agent)
+}
+
 // activeVersion reads the version live at the request (zero when there is
 // none or it cannot be read: the request then names no baseline).
 func (e *Engine) activeVersion(ctx context.Context, agent platform.Agent) platform.Version {
