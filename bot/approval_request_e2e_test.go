@@ -11,8 +11,8 @@ import (
 	"github.com/atomsbot/atomsbot/state"
 )
 
-// shown is the message at ts as it stands, fallback text and blocks decoded.
-func (h *harness) shown(ts string) string {
+// messageAt is the message at ts as it stands, fallback text and blocks decoded.
+func (h *harness) messageAt(ts string) string {
 	h.t.Helper()
 	m, ok := h.state().Find(testChannel, ts)
 	if !ok {
@@ -51,7 +51,7 @@ func TestRejectAsksForAReason(t *testing.T) {
 		if p := h.promotionAt(ts); p.State != state.Rejected || p.Reason != "not during the <!channel> sale" {
 			t.Fatalf("promotion %s with reason %q, want rejected with the reason", p.State, p.Reason)
 		}
-		final := h.shown(ts)
+		final := h.messageAt(ts)
 		for _, want := range []string{":no_entry: Rejected by <@UBOB> — not during the &lt;!channel&gt; sale", render.ActionReopen, "Reopen as a draft"} {
 			if !strings.Contains(final, want) {
 				t.Errorf("the request does not show %q:\n%s", want, final)
@@ -173,7 +173,7 @@ func TestRollBackButtonStartsTheRollbackFlow(t *testing.T) {
 		if rb.Kind != state.KindRollback || rb.Requester != carol || rb.VersionID != p.PreviousVersionID {
 			t.Errorf("the button asked for %s of %s by %s, want a rollback to %s by carol", rb.Kind, rb.VersionID, rb.Requester, p.PreviousVersionID)
 		}
-		if got := h.shown(back); !strings.Contains(got, "a rollback to an earlier version") {
+		if got := h.messageAt(back); !strings.Contains(got, "a rollback to an earlier version") {
 			t.Errorf("the rollback request does not say it goes back:\n%s", got)
 		}
 
@@ -234,7 +234,7 @@ func TestRequestNamesWhoEditedTheDraft(t *testing.T) {
 			}
 		}
 		ts := h.bmPromote(h.bot, "Refund policy update")
-		if got := h.shown(ts); !strings.Contains(got, "Requested by <@UALICE> · edited by <@UCAROL>, <@UDAVE>") {
+		if got := h.messageAt(ts); !strings.Contains(got, "Requested by <@UALICE> · edited by <@UCAROL>, <@UDAVE>") {
 			t.Errorf("the request does not name the editors in order:\n%s", got)
 		}
 	})
@@ -266,7 +266,7 @@ func TestRequestWarnsOfAForkFromAnotherVersion(t *testing.T) {
 		}
 		want := map[bool]string{false: "forked from v1, not from the active v3", true: "forked from v3, not from the active v4"}[m.branch]
 		ts := h.bmPromote(h.bot, "experiment")
-		if got := h.shown(ts); !strings.Contains(got, ":warning: This draft was "+want+": the diff also carries what differs between them.") {
+		if got := h.messageAt(ts); !strings.Contains(got, ":warning: This draft was "+want+": the diff also carries what differs between them.") {
 			t.Errorf("no fork warning saying %q:\n%s", want, got)
 		}
 	})
@@ -287,7 +287,7 @@ func TestRollbackToARejectedNewerVersion(t *testing.T) {
 			t.Fatalf("rollback to %s: %s", ref, got)
 		}
 		back := h.newestApproval()
-		got := h.shown(back)
+		got := h.messageAt(back)
 		for _, want := range []string{"v3 (active) → *" + ref + "*", ":warning: " + ref + " is newer than the active v3", "was rejected by <@UBOB> <!date^", "— wrong refund window"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the rollback request does not show %q:\n%s", want, got)
