@@ -146,7 +146,7 @@ func TestBranchModelReject(t *testing.T) {
 				main, feature := h.liveBranch(a.ID), h.branch(a.ID, "Refund policy update")
 				ts := h.bmPromote(h.bot, branch)
 				h.advance(2 * time.Second) // scanning
-				h.bot.click(bob, ts, render.ActionReject, buttonValue(t, h.approvalMessageAt(ts), render.ActionReject))
+				h.bot.reject(bob, ts, "")
 				h.advance(7 * time.Second)
 				h.advance(time.Minute)
 				if p := h.promotionAt(ts); p.State != state.Rejected {

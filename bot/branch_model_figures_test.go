@@ -87,7 +87,9 @@ func measurePromotion(t *testing.T, h *harness, promote func() string) promotion
 
 // The Atoms calls of one promotion, per model, with upper bounds that guard
 // against regressions. The security check takes 6 s, so five polls find it
-// running on either model; what differs is the rest.
+// running on either model; what differs is the rest. Each promotion's
+// calls include the draft's diff against the live version (two calls on
+// either model), read before publishing to refuse a draft without changes.
 func TestBranchModelCallsPerPromotion(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -97,9 +99,9 @@ func TestBranchModelCallsPerPromotion(t *testing.T) {
 		maxPoll   int // calls per poll
 		maxLive   int // calls from the commit to "is live"
 	}{
-		{"v1 draft", nil, func(h *harness) string { _, ts := h.promote(h.bot, alice); return ts }, 12, 1, 5},
-		{"branch model, feature-branch draft", []func(*harnessConfig){branchModel("v2")}, func(h *harness) string { return h.bmPromote(h.bot, "Refund policy update") }, 20, 1, 8},
-		{"branch model, live-branch draft", []func(*harnessConfig){branchModel("v2")}, func(h *harness) string { return h.bmPromote(h.bot, "Main") }, 24, 1, 8},
+		{"v1 draft", nil, func(h *harness) string { _, ts := h.promote(h.bot, alice); return ts }, 14, 1, 5},
+		{"branch model, feature-branch draft", []func(*harnessConfig){branchModel("v2")}, func(h *harness) string { return h.bmPromote(h.bot, "Refund policy update") }, 22, 1, 8},
+		{"branch model, live-branch draft", []func(*harnessConfig){branchModel("v2")}, func(h *harness) string { return h.bmPromote(h.bot, "Main") }, 26, 1, 8},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

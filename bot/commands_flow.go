@@ -98,7 +98,7 @@ func fileSafe(s string) string {
 }
 
 // cmdPromote refuses what it can tell at once (a promotion in flight, the
-// same draft published already, no such draft) before it says
+// same draft published already, no such draft, a draft without changes) before it says
 // "Publishing…": the command's ack says nothing, so no refusal follows a
 // promise.
 func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
@@ -113,11 +113,15 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 	if err != nil {
 		return reply{}, err
 	}
-	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(cmp.Or(draft.Name, draft.ID)), render.Escape(agent.Name)))))
-	p, err := h.engine.Promote(ctx, workflow.PromoteRequest{
+	req := workflow.PromoteRequest{
 		Agent: agent, Draft: draft, Label: c.Label,
-		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID,
-	})
+		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID, ChangesChecked: true,
+	}
+	if err := h.engine.CheckChanges(ctx, req); err != nil {
+		return reply{}, err
+	}
+	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(cmp.Or(draft.Name, draft.ID)), render.Escape(agent.Name)))))
+	p, err := h.engine.Promote(ctx, req)
 	if err != nil {
 		return reply{}, err
 	}

@@ -193,7 +193,7 @@ func TestReopenAsDraft(t *testing.T) {
 		draft  string // the draft saved and promoted again
 	}{
 		{"drafts, rejected", nil, nil, func(h *harness, ts string) {
-			h.bot.click(bob, ts, render.ActionReject, buttonValue(h.t, h.approvalMessageAt(ts), render.ActionReject))
+			h.bot.reject(bob, ts, "")
 		}, "a new draft “alice-2026-11-02-0900” from v4", "alice-2026-11-02-0900"},
 		{"drafts, failed check", nil, func(h *harness, agentID string) error {
 			return h.sim.FailNextCheck(agentID, "failed", "prompt asks for card numbers")
@@ -204,11 +204,11 @@ func TestReopenAsDraft(t *testing.T) {
 		{"branches, rejected once committed", editModels[1].mods, nil, func(h *harness, ts string) {
 			h.advance(7 * time.Second)
 			h.advance(2 * time.Second)
-			h.bot.click(bob, ts, render.ActionReject, buttonValue(h.t, h.approvalMessageAt(ts), render.ActionReject))
+			h.bot.reject(bob, ts, "")
 		}, "a new draft “alice-2026-11-02-0900” from Refund policy update/v1", "alice-2026-11-02-0900"},
 		{"branches, rejected during the scan", editModels[1].mods, nil, func(h *harness, ts string) {
 			// Cancelling the scan commits nothing: the draft stays open.
-			h.bot.click(bob, ts, render.ActionReject, buttonValue(h.t, h.approvalMessageAt(ts), render.ActionReject))
+			h.bot.reject(bob, ts, "")
 		}, "draft “Refund policy update” · revision", "Refund policy update"},
 		{"branches, failed scan", editModels[1].mods, func(h *harness, agentID string) error {
 			return h.sim.SetScanOutcome(agentID, h.branch(agentID, "Refund policy update").ID, "fail", "prompt asks for card numbers")
@@ -316,7 +316,7 @@ func TestReopenRevisionOfArchivedBranch(t *testing.T) {
 		ts := h.newestApproval()
 		h.advance(7 * time.Second)
 		h.advance(2 * time.Second)
-		h.bot.click(bob, ts, render.ActionReject, buttonValue(t, h.approvalMessageAt(ts), render.ActionReject))
+		h.bot.reject(bob, ts, "")
 		if p := h.promotionAt(ts); p.State != state.Rejected || p.VersionID == "" {
 			t.Fatalf("promotion %s, version %q: want rejected once committed", p.State, p.VersionID)
 		}

@@ -16,7 +16,7 @@ func TestRejectEndsPromotion(t *testing.T) {
 		h := newHarness(t, b)
 		a, ts := h.promote(h.bot, alice)
 		msg := h.approvalMessage()
-		h.bot.click(bob, ts, render.ActionReject, buttonValue(t, msg, render.ActionReject))
+		h.bot.reject(bob, ts, "")
 		h.advance(7*time.Second, h.bot)
 		h.advance(time.Minute, h.bot)
 		if got := h.live(a.ID).ActiveVersionID; got != a.ActiveVersionID {

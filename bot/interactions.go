@@ -3,11 +3,12 @@ package bot
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
 	"github.com/atomsbot/atomsbot/bot/workflow"
-	"github.com/atomsbot/atomsbot/state"
 	"github.com/slack-go/slack"
 )
 
@@ -24,6 +25,8 @@ func (h *Handler) Interaction(ctx context.Context, ic slack.InteractionCallback)
 			return h.editSubmission(ctx, ic)
 		case CallPhoneCallbackID:
 			return h.phoneSubmission(ctx, ic)
+		case RejectCallbackID:
+			return h.rejectSubmission(ic)
 		}
 	case slack.InteractionTypeViewClosed:
 		if ic.View.CallbackID == EditCallbackID {
@@ -40,14 +43,39 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 	a := ic.ActionCallback.BlockActions[0]
 	channel := cmp.Or(ic.Container.ChannelID, ic.Channel.ID)
 	user := ic.User.ID
+	// A click is one delivery of one button of one message; action_ts alone
+	// is not unique across messages.
+	key := "act:" + user + ":" + a.ActionID + ":" + a.Value + ":" + a.ActionTs
+	var job func(context.Context)
 	switch a.ActionID {
-	case render.ActionApprove, render.ActionReject:
 	case render.ActionReopen:
 		return h.reopenAction(ic, a)
+	case render.ActionApprove, render.ActionReject, render.ActionCancel:
+		promotionID, versionID, ok := render.ParseButtonValue(a.Value)
+		if !ok {
+			h.submit(func(ctx context.Context) {
+				h.tell(ctx, channel, user, ":warning: That button does not name a promotion; nothing changed.")
+			})
+			return Ack{}
+		}
+		// Bound to the request message the click came from: a crafted
+		// payload naming another promotion is refused.
+		at := buttonClick{PromotionID: promotionID, VersionID: versionID, Channel: ic.Container.ChannelID, MessageTS: ic.Container.MessageTs}
+		switch a.ActionID {
+		case render.ActionApprove:
+			job = func(ctx context.Context) { h.approve(ctx, at, user) }
+		case render.ActionReject:
+			// The form opens with the click's trigger id, which lives
+			// 3 s: the job starts at once and reads Redis only.
+			job = func(ctx context.Context) { h.rejectClick(ctx, ic, at) }
+		default:
+			job = func(ctx context.Context) { h.cancelClick(ctx, at, user) }
+		}
+	case render.ActionRollback:
+		job = func(ctx context.Context) { h.rollbackClick(ctx, channel, user, a.Value) }
 	case render.ActionCall, render.ActionChangePhone:
 		// The form, when one is needed, opens with the click's trigger id,
 		// which lives 3 s: the job starts at once and reads Redis only.
-		key := "act:" + user + ":" + a.ActionID + ":" + a.Value + ":" + a.ActionTs
 		if !h.submit(func(ctx context.Context) {
 			if !h.once(ctx, key) {
 				return
@@ -64,24 +92,9 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 	default:
 		return Ack{}
 	}
-	promotionID, versionID, ok := render.ParseButtonValue(a.Value)
-	if !ok {
-		h.submit(func(ctx context.Context) {
-			h.tell(ctx, channel, user, ":warning: That button does not name a promotion; nothing changed.")
-		})
-		return Ack{}
-	}
-	// A click is one delivery of one button of one promotion; action_ts alone
-	// is not unique across messages.
-	key := "act:" + user + ":" + a.ActionID + ":" + a.Value + ":" + a.ActionTs
 	if !h.submit(func(ctx context.Context) {
-		if !h.once(ctx, key) {
-			return
-		}
-		if a.ActionID == render.ActionApprove {
-			h.approve(ctx, channel, user, promotionID, versionID)
-		} else {
-			h.reject(ctx, channel, user, promotionID, versionID)
+		if h.once(ctx, key) {
+			job(ctx)
 		}
 	}) {
 		// An ack to a click cannot carry a message; say it ephemerally.
@@ -90,8 +103,13 @@ func (h *Handler) blockActions(ic slack.InteractionCallback) Ack {
 	return Ack{}
 }
 
-func (h *Handler) approve(ctx context.Context, channel, user, promotionID, versionID string) {
-	res, err := h.engine.Approve(ctx, promotionID, versionID, user)
+func (h *Handler) approve(ctx context.Context, at buttonClick, user string) {
+	channel := at.Channel
+	if _, err := h.engine.Clicked(ctx, at.PromotionID, at.Channel, at.MessageTS); err != nil {
+		h.tell(ctx, channel, user, h.failure("approve", err).Text)
+		return
+	}
+	res, err := h.engine.Approve(ctx, at.PromotionID, at.VersionID, user)
 	if err != nil {
 		h.tell(ctx, channel, user, h.failure("approve", err).Text)
 		return
@@ -109,17 +127,48 @@ func (h *Handler) approve(ctx context.Context, channel, user, promotionID, versi
 	}
 }
 
-func (h *Handler) reject(ctx context.Context, channel, user, promotionID, versionID string) {
-	p, err := h.engine.Reject(ctx, promotionID, versionID, user)
+// cancelClick is the requester's Cancel button: the same ending as
+// /atoms cancel; anyone else is told it is not theirs.
+func (h *Handler) cancelClick(ctx context.Context, at buttonClick, user string) {
+	p, err := h.engine.Clicked(ctx, at.PromotionID, at.Channel, at.MessageTS)
+	if err == nil {
+		p, err = h.engine.CancelRequest(ctx, p, user)
+	}
 	if err != nil {
-		h.tell(ctx, channel, user, h.failure("reject", err).Text)
+		h.tell(ctx, at.Channel, user, h.failure("cancel", err).Text)
 		return
 	}
-	verb := "rejected"
-	if p.State == state.Cancelled {
-		verb = "withdrawn"
+	h.tell(ctx, at.Channel, user, fmt.Sprintf(":heavy_multiplication_x: Cancelled your request for %s %s.", render.Escape(p.AgentName), render.Escape(workflow.VersionName(p))))
+}
+
+// rollbackClick is "Roll back to v3" on an "is live" message: the same
+// approval flow as /atoms rollback, by the clicker, in the channel.
+func (h *Handler) rollbackClick(ctx context.Context, channel, user, value string) {
+	agentID, versionID, ok := render.ParseRollbackValue(value)
+	if !ok || channel == "" {
+		h.tell(ctx, channel, user, ":warning: That button does not name a version; nothing changed.")
+		return
 	}
-	h.tell(ctx, channel, user, fmt.Sprintf("The promotion of %s %s is %s.", render.Escape(p.AgentName), render.Escape(workflow.VersionName(p)), verb))
+	agent, err := h.atoms.Agent(ctx, agentID)
+	if err != nil {
+		h.tell(ctx, channel, user, h.failure("rollback", err).Text)
+		return
+	}
+	v, err := h.atoms.Version(ctx, agentID, platform.VersionRef{ID: versionID})
+	if errors.Is(err, platform.ErrNotFound) {
+		h.tell(ctx, channel, user, ":mag: That version of "+render.Escape(agent.Name)+" is no longer on Atoms; nothing changed. See `/atoms versions "+render.Escape(agent.Name)+"`.")
+		return
+	}
+	if err != nil {
+		h.tell(ctx, channel, user, h.failure("rollback", err).Text)
+		return
+	}
+	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: agent, Version: v, Requester: user, Channel: channel})
+	if err != nil {
+		h.tell(ctx, channel, user, h.failure("rollback", err).Text)
+		return
+	}
+	h.tell(ctx, channel, user, promotionReply(p, "ready").Text)
 }
 
 // tell shows a short ephemeral note (mrkdwn) to one user.

@@ -120,7 +120,7 @@ func TestHistoryAndVersionsNameTheSlackUsers(t *testing.T) {
 			t.Fatalf("no rollback request:%s", h.dump())
 		}
 		h.advance(3 * time.Second)
-		h.bot.click(bob, rts, render.ActionReject, buttonValue(t, h.approvalMessageAt(rts), render.ActionReject))
+		h.bot.reject(bob, rts, "")
 		h.advance(7 * time.Second)
 		if r := h.promotionAt(rts); r.State != state.Rejected {
 			t.Fatalf("rollback %s, want rejected:%s", r.State, h.dump())

@@ -340,7 +340,7 @@ func TestCallMeAfterPromotionEnded(t *testing.T) {
 				}
 			}, "live"},
 			{"rejected", func(h *harness, ts string) {
-				h.bot.click(bob, ts, render.ActionReject, buttonValue(h.t, h.approvalMessageAt(ts), render.ActionReject))
+				h.bot.reject(bob, ts, "")
 			}, "rejected"},
 			{"cancelled", func(h *harness, ts string) { h.bot.command(alice, "cancel support-concierge") }, "cancelled"},
 		}

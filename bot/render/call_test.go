@@ -162,7 +162,7 @@ func TestApprovalGoldensOfferCallMe(t *testing.T) {
 			if len(found) != 1 || found[0] != "approval_actions Call me "+CallValue(CallPromotion, "p_1") {
 				t.Fatalf("Call me buttons %q, want one in approval_actions for p_1", found)
 			}
-			if !slices.Equal(siblings[0], []string{ActionApprove, ActionReject, ActionCall}) {
+			if !slices.Equal(siblings[0], []string{ActionApprove, ActionReject, ActionCancel, ActionCall}) {
 				t.Errorf("the actions block holds %q", siblings[0])
 			}
 		})

@@ -21,6 +21,21 @@ type LiveView struct {
 	RequestedAt   time.Time
 	LiveAt        time.Time
 	Link          string // the approval message
+	// Replaced names the version that was live before ("" when unknown).
+	Replaced string
+	// Rollback is the value of the "Roll back" button (RollbackValue); ""
+	// offers none.
+	Rollback string
+}
+
+// RollbackValue is what the "Roll back" button of an "is live" message
+// carries: the agent and the version to go back to.
+func RollbackValue(agentID, versionID string) string { return agentID + "|" + versionID }
+
+// ParseRollbackValue reverses RollbackValue.
+func ParseRollbackValue(v string) (agentID, versionID string, ok bool) {
+	agentID, versionID, ok = strings.Cut(v, "|")
+	return agentID, versionID, ok && agentID != "" && versionID != ""
 }
 
 // Live renders the one message per activation whose text says "is live".
@@ -32,6 +47,9 @@ func Live(v LiveView) Message {
 	if v.Kind == "rollback" {
 		b.WriteString(" (rollback)")
 	}
+	if v.Replaced != "" {
+		fmt.Fprintf(&b, " — it replaces %s", Escape(v.Replaced))
+	}
 	fmt.Fprintf(&b, "\nRequested by %s", Mention(v.Requester))
 	if len(v.Approvers) > 0 {
 		fmt.Fprintf(&b, ", approved by %s", MentionList(v.Approvers))
@@ -42,6 +60,14 @@ func Live(v LiveView) Message {
 	blocks := []slack.Block{section(b.String())}
 	if link := safeURL(v.Link); link != "" {
 		blocks = append(blocks, contextBlock("<"+link+"|Approval request and details>"))
+	}
+	if v.Rollback != "" {
+		to := "the previous version"
+		if v.Replaced != "" {
+			to = v.Replaced // plain text: Slack shows it as typed
+		}
+		blocks = append(blocks, slack.NewActionBlock("live_actions", slack.NewButtonBlockElement(ActionRollback, v.Rollback,
+			slack.NewTextBlockObject(slack.PlainTextType, Truncate("Roll back to "+to, 75, "…"), false, false))))
 	}
 	return Message{Text: text, Blocks: blocks}
 }

@@ -13,6 +13,11 @@ import (
 const (
 	ActionApprove = "atoms_approve"
 	ActionReject  = "atoms_reject"
+	// ActionCancel withdraws a request; only its requester may.
+	ActionCancel = "atoms_cancel"
+	// ActionRollback, on an "is live" message, asks to activate the
+	// version it replaced (its value is RollbackValue).
+	ActionRollback = "atoms_rollback"
 	// ActionCall rings the clicker's phone with what the message shows.
 	ActionCall = "atoms_call"
 	// ActionChangePhone opens the form that changes the clicker's number.
@@ -44,6 +49,7 @@ type ApprovalView struct {
 	EndedBy       string // who rejected or cancelled
 	RequestedAt   time.Time
 	LiveAt        time.Time
+	Context       RequestContext
 	// Diff is the first page of the diff against the version that was active,
 	// already rendered; DiffNote says where the rest is when it was cut.
 	Diff     []slack.Block
@@ -52,6 +58,15 @@ type ApprovalView struct {
 
 // Open reports whether the promotion still takes approvals.
 func (v ApprovalView) Open() bool { return v.State == "requested" || v.State == "published" }
+
+// ended reports whether the promotion ended without going live.
+func (v ApprovalView) ended() bool {
+	switch v.State {
+	case "rejected", "cancelled", "expired", "failed":
+		return true
+	}
+	return false
+}
 
 // ButtonValue is what the Approve/Reject buttons carry: the promotion and the
 // exact version the approvers were shown.
@@ -64,38 +79,58 @@ func ParseButtonValue(v string) (promotionID, versionID string, ok bool) {
 }
 
 // Approval renders the approval request. It is posted once and then updated
-// in place as the check, the approvals and the activation progress.
+// in place as the check, the approvals and the activation progress. The
+// buttons sit right under what is asked; the diff comes after them.
 func Approval(v ApprovalView) Message {
 	// Escaped even in plain text: Slack stores and shows entities the same
 	// way there, and no raw "<" of an agent name ever reaches Slack.
 	title := fmt.Sprintf("%s %s → %s", kindVerb(v.Kind), Escape(v.AgentName), refName(v.VersionRef, v.VersionNumber))
-	blocks := []slack.Block{
+	top := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, Truncate(title, MaxHeaderText, "…"), false, false)),
 		slack.NewSectionBlock(mdText(approvalIntro(v), MaxSectionText), approvalFields(v), nil),
 	}
+	if w := warnings(v); len(w) > 0 {
+		top = append(top, contextBlock(strings.Join(w, "\n")))
+	}
+	if link := v.Context.Dashboard; link != "" {
+		top = append(top, contextBlock("<"+link+"|Open "+Escape(v.AgentName)+" in the Atoms dashboard>"))
+	}
+	if b := approvalButtons(v); b != nil {
+		top = append(top, b)
+	}
+	top = append(top, contextBlock(stateLine(v)))
+	var diff []slack.Block
 	if len(v.Diff) > 0 {
-		blocks = append(blocks, slack.NewDividerBlock())
-		blocks = append(blocks, v.Diff...)
+		diff = append(append(diff, slack.NewDividerBlock()), v.Diff...)
 		if v.DiffNote != "" {
-			blocks = append(blocks, contextBlock(v.DiffNote))
+			diff = append(diff, contextBlock(v.DiffNote))
 		}
 	}
-	if v.Open() {
-		approve := slack.NewButtonBlockElement(ActionApprove, ButtonValue(v.PromotionID, v.VersionID),
-			slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false)).WithStyle(slack.StylePrimary)
-		reject := slack.NewButtonBlockElement(ActionReject, ButtonValue(v.PromotionID, v.VersionID),
-			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
-		reject = reject.WithConfirm(slack.NewConfirmationBlockObject(
-			slack.NewTextBlockObject(slack.PlainTextType, "Reject this promotion?", false, false),
-			slack.NewTextBlockObject(slack.PlainTextType, "The version stays published but will not be activated.", false, false),
-			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false),
-			slack.NewTextBlockObject(slack.PlainTextType, "Keep it", false, false)))
+	return Message{Text: approvalText(v), Blocks: fitBlocks(top, diff, MaxBlocks)}
+}
+
+// approvalButtons are the actions of an open request (Approve, Reject, the
+// requester's Cancel, Call me), the way back to a draft for a rejected or
+// failed one, and nil otherwise.
+func approvalButtons(v ApprovalView) slack.Block {
+	value := ButtonValue(v.PromotionID, v.VersionID)
+	button := func(id, text string) *slack.ButtonBlockElement {
+		return slack.NewButtonBlockElement(id, value, slack.NewTextBlockObject(slack.PlainTextType, text, false, false))
+	}
+	switch {
+	case v.Open():
+		approve := button(ActionApprove, "Approve").WithStyle(slack.StylePrimary)
+		// Reject opens a form that asks for an optional reason and
+		// confirms; it needs no confirm dialog of its own.
+		reject := button(ActionReject, "Reject").WithStyle(slack.StyleDanger)
+		cancel := button(ActionCancel, "Cancel request")
 		call := slack.NewButtonBlockElement(ActionCall, CallValue(CallPromotion, v.PromotionID),
 			slack.NewTextBlockObject(slack.PlainTextType, "Call me", false, false))
-		blocks = append(blocks, slack.NewActionBlock("approval_actions", approve, reject, call))
+		return slack.NewActionBlock("approval_actions", approve, reject, cancel, call)
+	case (v.State == "rejected" || v.State == "failed") && v.Kind != "rollback" && v.VersionID != "":
+		return slack.NewActionBlock("approval_actions", button(ActionReopen, "Reopen as a draft"))
 	}
-	blocks = append(blocks, contextBlock(stateLine(v)))
-	return Message{Text: approvalText(v), Blocks: fitBlocks(blocks, MaxBlocks)}
+	return nil
 }
 
 func approvalIntro(v ApprovalView) string {
@@ -103,21 +138,26 @@ func approvalIntro(v ApprovalView) string {
 	if v.Label != "" {
 		fmt.Fprintf(&b, "*%s*\n", Escape(v.Label))
 	}
-	fmt.Fprintf(&b, "Requested by %s", Mention(v.Requester))
-	if v.Kind == "rollback" {
-		b.WriteString(" — a rollback to an earlier version")
-	}
+	b.WriteString(baseline(v))
 	return b.String()
 }
 
+// approvalFields say where an open request stands; once it ended they keep
+// only what stays true (a decided check, who approved).
 func approvalFields(v ApprovalView) []*slack.TextBlockObject {
 	md := func(s string) *slack.TextBlockObject {
 		return mdText(s, MaxFieldText)
 	}
-	fields := []*slack.TextBlockObject{
-		md("*Security check*\n" + CheckBadge(v.CheckStatus, v.CheckReason)),
-		md(fmt.Sprintf("*Approvals*\n%d of %d%s", len(v.Approvals), v.Required, mentionList(" — ", v.Approvals))),
-		md("*Who may approve*\n" + whoMayApprove(v)),
+	var fields []*slack.TextBlockObject
+	if !v.ended() || v.CheckStatus == "passed" || v.CheckStatus == "failed" || v.CheckStatus == "errored" {
+		fields = append(fields, md("*Security check*\n"+CheckBadge(v.CheckStatus, v.CheckReason)))
+	}
+	if v.Open() || v.State == "activating" {
+		fields = append(fields,
+			md(fmt.Sprintf("*Approvals*\n%d of %d%s", len(v.Approvals), v.Required, mentionList(" — ", v.Approvals))),
+			md("*Who may approve*\n"+whoMayApprove(v)))
+	} else if len(v.Approvals) > 0 {
+		fields = append(fields, md("*Approved by*\n"+MentionList(v.Approvals)))
 	}
 	if v.Open() && !v.ExpiresAt.IsZero() {
 		fields = append(fields, md("*Expires*\n"+slackDate(v.ExpiresAt)))
@@ -125,20 +165,27 @@ func approvalFields(v ApprovalView) []*slack.TextBlockObject {
 	return fields
 }
 
+// whoMayApprove never names the requester when their approval does not count.
 func whoMayApprove(v ApprovalView) string {
-	var who string
 	if len(v.Approvers) == 0 {
-		who = "anyone"
-		if !v.AllowSelf {
-			who += " except " + Mention(v.Requester)
+		if v.AllowSelf {
+			return "anyone"
 		}
-	} else {
-		who = mentionList("", v.Approvers)
-		if !v.AllowSelf {
-			who += " (not the requester)"
+		return "anyone except " + Mention(v.Requester)
+	}
+	others := v.Approvers
+	if !v.AllowSelf {
+		others = nil
+		for _, a := range v.Approvers {
+			if a != v.Requester {
+				others = append(others, a)
+			}
 		}
 	}
-	return who
+	if len(others) == 0 {
+		return "no one: the only listed approver requested it"
+	}
+	return mentionList("", others)
 }
 
 // CheckBadge renders a security check status.
@@ -312,15 +359,12 @@ func contextBlock(mrkdwn string) *slack.ContextBlock {
 	return noteBlock(Truncate(mrkdwn, MaxSectionText, "…"))
 }
 
-// fitBlocks keeps a message within max blocks by dropping blocks from the
-// middle (the diff) and saying so, so header, buttons and state survive.
-func fitBlocks(blocks []slack.Block, max int) []slack.Block {
-	if len(blocks) <= max {
-		return blocks
+// fitBlocks keeps a message within max blocks by cutting the diff, and
+// saying so, so that header, buttons and state always survive.
+func fitBlocks(top, diff []slack.Block, max int) []slack.Block {
+	if len(top)+len(diff) <= max {
+		return append(top, diff...)
 	}
-	head, tail := blocks[:2], blocks[len(blocks)-2:]
-	middle := blocks[2 : max-3]
-	out := append(append([]slack.Block{}, head...), middle...)
-	out = append(out, contextBlock(fmt.Sprintf("… %d more blocks not shown.", len(blocks)-max+1)))
-	return append(out, tail...)
+	room := max - len(top) - 1
+	return append(append(top, diff[:room]...), contextBlock(fmt.Sprintf("… %d more blocks not shown.", len(diff)-room)))
 }

@@ -80,7 +80,7 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.announceOnce(ctx, "promotion:"+p.ID, p.Channel, key, e.liveMessage(p, approvals)); err != nil {
+		if _, err := e.announceOnce(ctx, "promotion:"+p.ID, p.Channel, key, e.liveMessage(ctx, p, approvals)); err != nil {
 			if !slackerr.Permanent(err) {
 				return fmt.Errorf("announce: %w", err)
 			}
@@ -155,18 +155,26 @@ func (e *Engine) forgetAnnounceAttempt(ctx context.Context, name string) {
 	}
 }
 
-func (e *Engine) liveMessage(p state.Promotion, approvals []state.Approval) render.Message {
+// liveMessage is the "is live" announcement: it mentions the requester,
+// names the version it replaced and offers to roll back to it (through the
+// same approval flow as /atoms rollback).
+func (e *Engine) liveMessage(ctx context.Context, p state.Promotion, approvals []state.Approval) render.Message {
 	var approvers []string
 	for _, a := range approvals {
 		if a.VersionID == p.ApprovalKey() {
 			approvers = append(approvers, a.UserID)
 		}
 	}
+	back := ""
+	if p.PreviousVersionID != "" && p.PreviousVersionID != p.VersionID {
+		back = render.RollbackValue(p.AgentID, p.PreviousVersionID)
+	}
 	return render.Live(render.LiveView{
 		AgentName: p.AgentName, VersionNumber: p.VersionNumber, VersionRef: p.VersionRef, Label: p.Label,
 		Kind: string(p.Kind), Requester: p.Requester, Approvers: approvers,
 		RequestedAt: p.CreatedAt, LiveAt: p.ActivatedAt,
-		Link: Permalink(p.Channel, p.MessageTS),
+		Link:     Permalink(p.Channel, p.MessageTS),
+		Replaced: e.requestContext(ctx, p.ID).BaseRef, Rollback: back,
 	})
 }
 

@@ -23,8 +23,9 @@ const (
 
 func diffBlobKey(id string) string { return "approval-diff:" + id }
 
-// view builds what the approval message shows from the stored promotion.
-func (e *Engine) view(p state.Promotion, approvals []state.Approval, diff []slack.Block, note string) render.ApprovalView {
+// view builds what the approval message shows from the stored promotion and
+// what was kept for its message.
+func (e *Engine) view(p state.Promotion, approvals []state.Approval, sd storedDiff) render.ApprovalView {
 	var approvers []string
 	for _, a := range approvals {
 		if a.VersionID == p.ApprovalKey() {
@@ -40,7 +41,8 @@ func (e *Engine) view(p state.Promotion, approvals []state.Approval, diff []slac
 		Approvers: e.cfg.Policy.Approvers, AllowSelf: e.cfg.Policy.AllowSelf,
 		ExpiresAt: p.CreatedAt.Add(e.cfg.Policy.TTL), Reason: p.Reason, EndedBy: p.EndedBy,
 		RequestedAt: p.CreatedAt, LiveAt: p.ActivatedAt,
-		Diff: diff, DiffNote: note,
+		Context: sd.context(e.cfg.DashboardURL, p.AgentID),
+		Diff:    sd.Blocks.BlockSet, DiffNote: sd.Note,
 	}
 }
 
@@ -49,6 +51,18 @@ func (e *Engine) view(p state.Promotion, approvals []state.Approval, diff []slac
 type storedDiff struct {
 	Blocks slack.Blocks `json:"blocks"`
 	Note   string       `json:"note"`
+	// Context is the request's context (kept with the diff so an update
+	// reads one key).
+	Context *render.RequestContext `json:"context,omitempty"`
+}
+
+func (sd storedDiff) context(dashboard, agentID string) render.RequestContext {
+	var c render.RequestContext
+	if sd.Context != nil {
+		c = *sd.Context
+	}
+	c.Dashboard = render.DashboardLink(dashboard, agentID)
+	return c
 }
 
 // postApproval posts the approval request once (guarded by a short lock so a
@@ -64,7 +78,8 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 	}
 
 	pages, full := e.diffPages(ctx, p)
-	sd := storedDiff{}
+	rc := e.requestContext(ctx, p.ID)
+	sd := storedDiff{Context: &rc}
 	if len(pages) > 0 {
 		sd.Blocks.BlockSet = pages[0].Blocks
 		if len(pages) > 1 {
@@ -76,7 +91,7 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 			e.log.Warn("keep approval diff", "promotion", p.ID, "err", err)
 		}
 	}
-	ts, err := e.slack.Post(ctx, p.Channel, "", render.Approval(e.view(p, approvals, sd.Blocks.BlockSet, sd.Note)))
+	ts, err := e.slack.Post(ctx, p.Channel, "", render.Approval(e.view(p, approvals, sd)))
 	if err != nil {
 		return p, fmt.Errorf("post approval request: %w", err)
 	}
@@ -171,7 +186,7 @@ func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approval
 	if b, err := e.store.Blob(ctx, diffBlobKey(p.ID)); err == nil {
 		_ = json.Unmarshal(b, &sd)
 	}
-	shown := e.view(p, approvals, sd.Blocks.BlockSet, sd.Note)
+	shown := e.view(p, approvals, sd)
 	for range 3 {
 		if err := e.slack.Update(ctx, p.Channel, p.MessageTS, render.Approval(shown)); err != nil {
 			if slackerr.Permanent(err) {
@@ -185,7 +200,7 @@ func (e *Engine) refreshMessage(ctx context.Context, p state.Promotion, approval
 		if err != nil {
 			return nil
 		}
-		now := e.view(cur, all, sd.Blocks.BlockSet, sd.Note)
+		now := e.view(cur, all, sd)
 		if reflect.DeepEqual(now, shown) {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,23 +96,56 @@ func (e *Engine) Approve(ctx context.Context, id, versionID, user string) (Appro
 	return res, nil
 }
 
-// Reject ends the promotion. The requester's own Reject withdraws it
-// (cancelled); anyone else must be allowed to approve.
-func (e *Engine) Reject(ctx context.Context, id, versionID, user string) (state.Promotion, error) {
+// Reject ends the promotion, with the rejecter's reason ("" for none). The
+// requester's own Reject withdraws it (cancelled); anyone else must be
+// allowed to approve.
+func (e *Engine) Reject(ctx context.Context, id, versionID, user, reason string) (state.Promotion, error) {
 	p, err := e.store.Promotion(ctx, id)
 	if err != nil {
 		return p, e.lookupErr(err)
 	}
-	if err := e.checkOpen(p, versionID); err != nil {
+	if err := e.MayReject(p, versionID, user); err != nil {
 		return p, err
 	}
-	to, why := state.Rejected, ""
+	to := state.Rejected
 	if user == p.Requester {
-		to, why = state.Cancelled, "withdrawn by the requester"
-	} else if ok, msg := e.cfg.Policy.MayApprove(user, p.Requester); !ok {
-		return p, &RefusedError{Msg: msg}
+		to, reason = state.Cancelled, cmp.Or(reason, "withdrawn by the requester")
 	}
-	return e.endByUser(ctx, p, to, why, user)
+	return e.endByUser(ctx, p, to, reason, user)
+}
+
+// MayReject says whether user's Reject of versionID would be taken now,
+// from the stored promotion alone (the click that opens the reason form
+// has to answer within Slack's 3 s).
+func (e *Engine) MayReject(p state.Promotion, versionID, user string) error {
+	if err := e.checkOpen(p, versionID); err != nil {
+		return err
+	}
+	if user == p.Requester {
+		return nil
+	}
+	if ok, msg := e.cfg.Policy.MayApprove(user, p.Requester); !ok {
+		return &RefusedError{Msg: msg}
+	}
+	return nil
+}
+
+// Clicked reads the promotion a button of an approval request names, and
+// refuses when the click did not come from that promotion's own request
+// (channel and message): a button value alone proves nothing.
+func (e *Engine) Clicked(ctx context.Context, id, channel, messageTS string) (state.Promotion, error) {
+	p, err := e.store.Promotion(ctx, id)
+	if err != nil {
+		return p, e.lookupErr(err)
+	}
+	if p.Channel == channel && p.MessageTS == "" && messageTS != "" {
+		// Posted, but its ts is not recorded yet.
+		return p, refused("This request is still being set up; nothing changed. Please click again in a moment.")
+	}
+	if p.Channel != channel || p.MessageTS == "" || p.MessageTS != messageTS {
+		return p, refused("That button does not belong to this promotion's approval request; nothing changed.")
+	}
+	return p, nil
 }
 
 // Cancel ends the promotion in flight for agentID, before activation starts.
@@ -133,8 +167,22 @@ func (e *Engine) Cancel(ctx context.Context, agentID, agentName, user string) (s
 			return p, refused("Only the requester (%s) or an approver can cancel this promotion.", render.Mention(p.Requester))
 		}
 	}
+	return e.cancel(ctx, p, user)
+}
+
+// CancelRequest is the requester's Cancel button on their own request: the
+// same ending as /atoms cancel. Anyone else is told, politely, that it is
+// not theirs to cancel.
+func (e *Engine) CancelRequest(ctx context.Context, p state.Promotion, user string) (state.Promotion, error) {
+	if user != p.Requester {
+		return p, refused("Only %s, who requested it, can cancel this request. If it should not go live, use Reject instead.", render.Mention(p.Requester))
+	}
+	return e.cancel(ctx, p, user)
+}
+
+func (e *Engine) cancel(ctx context.Context, p state.Promotion, user string) (state.Promotion, error) {
 	if p.State == state.Activating {
-		return p, refused("Activation of %s has already started; it can no longer be cancelled.", render.Escape(agentName))
+		return p, refused("Activation of %s has already started; it can no longer be cancelled.", render.Escape(p.AgentName))
 	}
 	return e.endByUser(ctx, p, state.Cancelled, "", user)
 }

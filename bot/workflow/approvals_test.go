@@ -187,7 +187,7 @@ func TestApproveRefusedOutsidePublished(t *testing.T) {
 				p := tt.setup(r)
 				_, err := r.eng.Approve(r.ctx, p.ID, p.ApprovalKey(), carol)
 				wantRefused(t, err, tt.want)
-				_, err = r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), carol)
+				_, err = r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), carol, "")
 				wantRefused(t, err, tt.want)
 				if n := len(r.slack.postsContaining("Approved by <@UCAROL>")); n != 0 {
 					t.Errorf("%d approval notes for a refused approval", n)

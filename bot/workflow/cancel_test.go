@@ -148,12 +148,12 @@ func TestReject(t *testing.T) {
 				t.Run(tt.name+", "+st.name, func(t *testing.T) {
 					r := newRig(t, b, withPolicy(Policy{Approvers: []string{bob}}))
 					p := st.setup(r)
-					got, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), tt.user)
+					got, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), tt.user, "")
 					if err != nil || got.State != tt.state {
 						t.Fatalf("Reject = %s, %v; want %s", got.State, err, tt.state)
 					}
 					wantEndedByUser(t, r, p, tt.state, tt.user, tt.reason)
-					_, err = r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), tt.user)
+					_, err = r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), tt.user, "")
 					wantRefused(t, err, "already "+string(tt.state))
 				})
 			}
@@ -180,7 +180,7 @@ func TestRejectRefused(t *testing.T) {
 				if key == "" {
 					key = p.ApprovalKey()
 				}
-				_, err := r.eng.Reject(r.ctx, p.ID, key, tt.user)
+				_, err := r.eng.Reject(r.ctx, p.ID, key, tt.user, "")
 				wantRefused(t, err, tt.want)
 				r.wantState(p.ID, state.Published)
 			})

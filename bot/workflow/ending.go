@@ -61,15 +61,20 @@ func endNote(p state.Promotion) string {
 	if p.Reason != "" {
 		detail += " — " + render.Escape(p.Reason)
 	}
+	// The requester hears of a rejection or a failure (a mention notifies).
+	tell := ""
+	if p.Requester != "" && p.Requester != p.EndedBy {
+		tell = " cc " + render.Mention(p.Requester)
+	}
 	switch p.State {
 	case state.Rejected:
-		return ":no_entry: Promotion of " + name + " rejected" + detail + "."
+		return ":no_entry: Promotion of " + name + " rejected" + detail + "." + tell
 	case state.Cancelled:
 		return ":heavy_multiplication_x: Promotion of " + name + " cancelled" + detail + "."
 	case state.Expired:
 		return ":hourglass: Promotion of " + name + " expired" + detail + "."
 	case state.Failed:
-		return ":x: Promotion of " + name + " failed" + detail + "."
+		return ":x: Promotion of " + name + " failed" + detail + "." + tell
 	}
 	return fmt.Sprintf("Promotion of %s is %s%s.", name, p.State, detail)
 }

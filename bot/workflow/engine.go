@@ -39,9 +39,12 @@ type Config struct {
 	// TestCallsPerHour is how many test calls one user may place an hour
 	// (TEST_CALLS_PER_HOUR).
 	TestCallsPerHour int
-	Now              func() time.Time
-	Logger           *slog.Logger
-	Metrics          Metrics
+	// DashboardURL is the base of agent pages in the Atoms dashboard
+	// (ATOMS_DASHBOARD_URL); "" links none.
+	DashboardURL string
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Metrics      Metrics
 }
 
 func (c *Config) defaults() {

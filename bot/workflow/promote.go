@@ -22,6 +22,9 @@ type PromoteRequest struct {
 	Requester     string // Slack user id
 	RequesterName string // for the default label (version labels live outside Slack)
 	Channel       string
+	// ChangesChecked: CheckChanges passed just before (the front door
+	// checks before it says "Publishing…"), so Promote does not diff again.
+	ChangesChecked bool
 }
 
 // RollbackRequest is a resolved `/atoms rollback`.
@@ -64,6 +67,12 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 	if req.Draft.Scanning {
 		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
 	}
+	active := e.promoteBase(ctx, req)
+	if !req.ChangesChecked {
+		if err := e.nothingToPromote(ctx, req, active.Ref); err != nil {
+			return state.Promotion{}, err
+		}
+	}
 	label := req.Label
 	if label == "" {
 		who := cmp.Or(req.RequesterName, req.Requester)
@@ -83,6 +92,7 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 		State:             state.Requested,
 		CreatedAt:         e.now(),
 	}
+	e.keepContext(ctx, p.ID, e.promoteContext(ctx, req, active))
 	return e.start(ctx, p)
 }
 
@@ -117,6 +127,7 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promo
 		CheckPassedAt:     now,
 	}
 	p = withRelease(p, r)
+	e.keepContext(ctx, p.ID, e.rollbackContext(ctx, req, e.activeVersion(ctx, req.Agent)))
 	return e.start(ctx, p)
 }
 

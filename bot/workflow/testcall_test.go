@@ -284,7 +284,7 @@ func TestTestCallRefusesByPromotionState(t *testing.T) {
 			{"live", func(r *rig) state.Promotion { return r.live(r.published()) }, "already live"},
 			{"rejected", func(r *rig) state.Promotion {
 				p := r.published()
-				if _, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), bob); err != nil {
+				if _, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), bob, ""); err != nil {
 					r.t.Fatal(err)
 				}
 				return p

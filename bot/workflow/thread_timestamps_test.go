@@ -56,7 +56,7 @@ func TestThreadNotesStateWhenEachStepHappened(t *testing.T) {
 			p := r.published()
 			r.clk.Advance(time.Minute)
 			r.slack.failNext("post", 1) // the end note does not get through at first
-			if _, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), bob); err != nil {
+			if _, err := r.eng.Reject(r.ctx, p.ID, p.ApprovalKey(), bob, ""); err != nil {
 				t.Fatal(err)
 			}
 			ended := r.get(p.ID).EndedAt

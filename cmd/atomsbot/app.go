@@ -124,7 +124,8 @@ func newApp(cfg Config, o appOptions) (*app, error) {
 		PollInterval: cfg.PollInterval, CheckTimeout: cfg.SecurityCheckTimeout, TestCallsPerHour: cfg.TestCallsPerHour,
 		RPS: cfg.AtomsRPS, Owner: o.Owner, Now: o.Now, Logger: a.log, Metrics: a.metrics, WatchInterval: o.WatchInterval,
 		// Steps end in time for their reschedule and the final lease release.
-		StopGrace: max(o.ShutdownGrace-o.DrainDelay-2*releaseTimeout, time.Second),
+		StopGrace:    max(o.ShutdownGrace-o.DrainDelay-2*releaseTimeout, time.Second),
+		DashboardURL: cfg.DashboardURL,
 	})
 	a.pool = bot.NewPool(poolWorkers, poolQueue, jobTimeout, bot.PoolLogger(a.log))
 	a.handler = bot.NewHandler(plat, a.store, sc, a.engine, a.pool, bot.Config{Now: o.Now, Logger: a.log, Metrics: a.metrics})

@@ -47,6 +47,7 @@ type env struct {
 	TestCallsPerHour     string `envconfig:"TEST_CALLS_PER_HOUR" default:"5" desc:"test calls (Call me, /atoms call) one Slack user may place per hour"`
 	LogLevel             string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error (debug adds one line per Atoms API attempt)"`
 	MaxConnections       string `envconfig:"MAX_CONNECTIONS" default:"256" desc:"HTTP connections served at once; more wait to be accepted (bounds memory under a connection flood)"`
+	DashboardURL         string `envconfig:"ATOMS_DASHBOARD_URL" desc:"https base URL of agent pages in the Atoms dashboard, to which the approval request appends /agentId for its link; empty: no link"`
 }
 
 // defaultMaxConnections is MAX_CONNECTIONS's default.
@@ -74,6 +75,7 @@ type Config struct {
 	TestCallsPerHour     int
 	LogLevel             slog.Level
 	MaxConnections       int
+	DashboardURL         string
 }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
@@ -264,6 +266,11 @@ func (r env) validate() (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(r.LogLevel)); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if c.DashboardURL = strings.TrimSpace(r.DashboardURL); c.DashboardURL != "" {
+		if u, err := url.Parse(c.DashboardURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			bad("ATOMS_DASHBOARD_URL", "must be an https:// URL")
+		}
 	}
 	if len(probs) > 0 {
 		return c, &ConfigError{Problems: probs}

@@ -68,6 +68,7 @@ func TestConfigProblemsAreAllNamed(t *testing.T) {
 		{"more approvals than approvers", with(minimal(), "APPROVERS", "U1,U2", "APPROVALS_REQUIRED", "3"), []string{"APPROVALS_REQUIRED"}},
 		{"negative rate", with(minimal(), "ATOMS_RPS", "-5"), []string{"ATOMS_RPS"}},
 		{"not-a-number rate", with(minimal(), "ATOMS_RPS", "NaN"), []string{"ATOMS_RPS"}},
+		{"dashboard not https", with(minimal(), "ATOMS_DASHBOARD_URL", "javascript:alert(1)"), []string{"ATOMS_DASHBOARD_URL"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +120,7 @@ func TestConfigValid(t *testing.T) {
 	}{
 		{"defaults", minimal(), func(c *Config) {}},
 		{"set but empty means default", with(minimal(), "APPROVAL_TTL", "", "ATOMS_RPS", " ", "LISTEN_ADDR", ""), func(c *Config) {}},
+		{"dashboard link", with(minimal(), "ATOMS_DASHBOARD_URL", " https://app.smallest.ai/atoms/agents "), func(c *Config) { c.DashboardURL = "https://app.smallest.ai/atoms/agents" }},
 		{"socket mode needs no signing secret", map[string]string{"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SMALLEST_API_KEY": testAPIKey,
 			"REDIS_URL": testRedisURL},
 			func(c *Config) { c.SigningSecret, c.AppToken = "", testAppToken }},

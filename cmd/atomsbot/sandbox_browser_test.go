@@ -125,7 +125,7 @@ func sbStory(t *testing.T, browser, model, suffix string, view sbViewport) {
 	rejected := d.approvalTS()
 	d.actAs("UBOB")
 	d.step("bob rejects", clickInApproval("atoms_reject"), answerRejection(),
-		until(`document.querySelector('.modal') === null`))
+		until(`document.querySelector('.modal') === null`), feedHas("Not before the insurance FAQ is reviewed"))
 	d.screenshot(msgSelector(rejected), "approval-rejected", suffix)
 
 	if view.narrow() {

@@ -1,0 +1,173 @@
+package workflow
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/atomsbot/atomsbot/atoms/platform"
+	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/state"
+)
+
+// auditDepth is how many of an agent's latest audit entries are searched for
+// a draft's editors and a version's past promotions.
+const auditDepth = 500
+
+// Audit actions this file writes or reads.
+const auditEdit = "edit"
+
+func contextBlobKey(id string) string { return "approval-context:" + id }
+
+// RecordEdit notes that user saved draftID of agentID through atomsbot, so
+// that a promotion of the draft names its editors.
+func (e *Engine) RecordEdit(ctx context.Context, agentID, draftID, user string) {
+	e.auditAgent(ctx, agentID, user, auditEdit, draftID)
+}
+
+// nothingToPromote refuses a draft that changes nothing against the active
+// version, before anything is published. A diff that cannot be read does
+// not stop the promotion: the approval request says it could not load it.
+func (e *Engine) nothingToPromote(ctx context.Context, req PromoteRequest, active string) error {
+	if req.Agent.LiveVersionID == "" {
+		return nil
+	}
+	d, err := e.atoms.DiffDraft(ctx, req.Agent.ID, req.Draft.ID)
+	if err != nil {
+		e.log.Warn("diff before promoting", "agent", req.Agent.ID, "draft", req.Draft.ID, "err", err)
+		return nil
+	}
+	if !d.Empty() {
+		return nil
+	}
+	return refused("Draft “%s” of %s has no changes against %s: nothing to promote.",
+		render.Escape(cmp.Or(req.Draft.Name, req.Draft.ID)), render.Escape(req.Agent.Name), activeName(active))
+}
+
+func activeName(ref string) string {
+	if ref == "" {
+		return "the active version"
+	}
+	return "the active " + render.Escape(ref)
+}
+
+// CheckChanges refuses a draft that changes nothing against the active
+// version (a *RefusedError), before anything is published or promised.
+func (e *Engine) CheckChanges(ctx context.Context, req PromoteRequest) error {
+	return e.nothingToPromote(ctx, req, e.promoteBase(ctx, req).Ref)
+}
+
+// promoteBase is the version active at the request: named by the draft when
+// it started from it, else read.
+func (e *Engine) promoteBase(ctx context.Context, req PromoteRequest) platform.Version {
+	if req.Draft.BaseID == req.Agent.LiveVersionID && req.Draft.Base != "" {
+		return platform.Version{ID: req.Agent.LiveVersionID, Ref: req.Draft.Base}
+	}
+	return e.activeVersion(ctx, req.Agent)
+}
+
+// activeVersion reads the version live at the request (zero when there is
+// none or it cannot be read: the request then names no baseline).
+func (e *Engine) activeVersion(ctx context.Context, agent platform.Agent) platform.Version {
+	if agent.LiveVersionID == "" {
+		return platform.Version{}
+	}
+	v, err := e.atoms.Version(ctx, agent.ID, platform.VersionRef{ID: agent.LiveVersionID})
+	if err != nil {
+		e.log.Warn("read the active version for the request", "agent", agent.ID, "err", err)
+		return platform.Version{}
+	}
+	return v
+}
+
+// promoteContext is what the request tells about a draft besides its diff.
+func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active platform.Version) render.RequestContext {
+	c := render.RequestContext{BaseRef: active.Ref, AtomsEditor: req.Draft.LastEditor}
+	if d := req.Draft; d.BaseID != "" && req.Agent.LiveVersionID != "" && d.BaseID != req.Agent.LiveVersionID {
+		c.ForkedFrom = d.Base
+		if c.ForkedFrom == "" {
+			// A branch without revisions of its own names only the id.
+			c.ForkedFrom = d.BaseID
+			if v, err := e.atoms.Version(ctx, req.Agent.ID, platform.VersionRef{ID: d.BaseID}); err == nil && v.Ref != "" {
+				c.ForkedFrom = v.Ref
+			}
+		}
+	}
+	trail := e.auditTrail(ctx, req.Agent.ID)
+	slices.Reverse(trail) // oldest first: editors in the order they joined
+	for _, en := range trail {
+		if en.Action == auditEdit && en.Detail == req.Draft.ID && !slices.Contains(c.Editors, en.Actor) {
+			c.Editors = append(c.Editors, en.Actor)
+		}
+	}
+	return c
+}
+
+// rollbackContext says whether the target is older than the active version
+// and how its last promotion through atomsbot ended, when badly.
+func (e *Engine) rollbackContext(ctx context.Context, req RollbackRequest, active platform.Version) render.RequestContext {
+	v := req.Version
+	c := render.RequestContext{BaseRef: active.Ref, TargetCheckFailed: v.Check.Outcome() == platform.CheckFailed}
+	switch {
+	case active.ID == "":
+	case !v.PublishedAt.IsZero() && !active.PublishedAt.IsZero() && !v.PublishedAt.Equal(active.PublishedAt):
+		c.Newer = v.PublishedAt.After(active.PublishedAt)
+	case v.Branch == active.Branch:
+		c.Newer = v.Number > active.Number
+	}
+history:
+	for _, en := range e.auditTrail(ctx, req.Agent.ID) {
+		if en.VersionID != v.ID {
+			continue
+		}
+		// The latest ending of the version counts: a rejection it has
+		// since got over (it went live) is no warning.
+		switch state.PromotionState(en.Action) {
+		case state.Rejected, state.Failed:
+			c.Past = &render.PastEnd{State: en.Action, By: pastActor(en.Actor), Reason: en.Detail, At: en.At}
+			break history
+		case state.Live:
+			break history
+		}
+	}
+	return c
+}
+
+// pastActor is who ended a promotion, when a person did.
+func pastActor(actor string) string {
+	if actor == "atomsbot" {
+		return ""
+	}
+	return actor
+}
+
+func (e *Engine) auditTrail(ctx context.Context, agentID string) []state.AuditEntry {
+	entries, err := e.store.AuditLog(ctx, agentID, auditDepth)
+	if err != nil {
+		e.log.Warn("read the audit log for the request", "agent", agentID, "err", err)
+	}
+	return entries
+}
+
+// keepContext stores c for the promotion id, before the promotion exists:
+// persisted before anything about it is posted, and kept as long as its
+// messages can be rendered.
+func (e *Engine) keepContext(ctx context.Context, id string, c render.RequestContext) {
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = e.store.PutBlob(ctx, contextBlobKey(id), b, e.lockTTL()+e.cfg.Policy.TTL)
+	}
+	if err != nil {
+		e.log.Warn("keep the request's context", "promotion", id, "err", err)
+	}
+}
+
+// requestContext is what keepContext stored (zero when it is gone).
+func (e *Engine) requestContext(ctx context.Context, id string) render.RequestContext {
+	var c render.RequestContext
+	if b, err := e.store.Blob(ctx, contextBlobKey(id)); err == nil {
+		_ = json.Unmarshal(b, &c)
+	}
+	return c
+}
