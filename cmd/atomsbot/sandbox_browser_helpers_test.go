@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
@@ -92,7 +93,7 @@ func sbOpen(t *testing.T, browser, url string, view sbViewport) *sbDriver {
 			}
 			if m.IsException() || m.Type == chromedp.ConsoleError {
 				d.mu.Lock()
-				d.problems = append(d.problems, m.String())
+				d.problems = append(d.problems, m.String()+cmp.Or(" ("+m.URL+")", ""))
 				d.mu.Unlock()
 			}
 		}

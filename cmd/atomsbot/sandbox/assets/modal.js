@@ -146,7 +146,9 @@ export function renderModal(v, o) {
       f.querySelector(".field-error").textContent = "";
     }
     const res = await o.api("/sandbox/api/submit", { user: o.user, view_id: v.id, values: modalValues(body) });
-    submit.disabled = false;
+    // An accepted submission closes the modal (now or by the bot's next
+    // update): only an answer with errors lets it be submitted again.
+    if (res.errors || res.error) submit.disabled = false;
     if (res.errors) {
       for (const [id, msg] of Object.entries(res.errors)) {
         const f = body.querySelector(`.bk-input[data-block-id="${CSS.escape(id)}"]`);
