@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,20 +79,11 @@ func editors(c RequestContext) string {
 		if userID.MatchString(c.AtomsEditor) {
 			last = Mention(c.AtomsEditor)
 		}
-		if !contains(names, last) {
+		if !slices.Contains(names, last) {
 			names = append(names, last+" (last edit on Atoms)")
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // warnings are the lines an approver must not miss, one each.
