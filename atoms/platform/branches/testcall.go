@@ -19,22 +19,7 @@ func (a *Adapter) TestCall(ctx context.Context, req platform.CallRequest) (platf
 	branch := ""
 	switch {
 	case req.Release != nil:
-		// Looked at afresh: the scan may have ended (committed, or failed)
-		// since the release was last read, and the call must play exactly
-		// what the approvers are asked about now.
-		r, err := a.Refresh(ctx, *req.Release)
-		if err != nil {
-			return platform.Call{}, err
-		}
-		if r.Check.Outcome() == platform.CheckFailed {
-			return platform.Call{}, wire.CheckFailed(r.Ref, r.Check)
-		}
-		branch = decodeToken(r.Token).Stage
-		if r.VersionID != "" {
-			body.RevisionID = r.VersionID
-		} else {
-			body.IncludeDraft = true
-		}
+		return a.releaseTestCall(ctx, *req.Release, body)
 	case req.DraftID != "":
 		branch, body.IncludeDraft = req.DraftID, true
 		detail, err := a.c.GetBranchDraft(ctx, req.AgentID, branch)
@@ -72,4 +57,32 @@ func (a *Adapter) TestCall(ctx context.Context, req platform.CallRequest) (platf
 		return platform.Call{}, write(err)
 	}
 	return platform.Call{ConversationID: res.ConversationID}, nil
+}
+
+// releaseTestCall rings a release as it is now. The release is looked at
+// afresh: its scan may have ended (committed, or failed) since the engine
+// last read it, and the call must play exactly what the approvers are asked
+// about now. A scan can also commit between that read and the call, which
+// closes the staged draft: the call then answers 404 "no open draft" having
+// rung nothing, so the release is read once more and its revision called.
+func (a *Adapter) releaseTestCall(ctx context.Context, rel platform.Release, body atoms.TestCallRequest) (platform.Call, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := a.Refresh(ctx, rel)
+		if err != nil {
+			return platform.Call{}, err
+		}
+		if r.Check.Outcome() == platform.CheckFailed {
+			return platform.Call{}, wire.CheckFailed(r.Ref, r.Check)
+		}
+		body.RevisionID, body.IncludeDraft = r.VersionID, r.VersionID == ""
+		res, err := a.c.BranchTestCall(ctx, rel.AgentID, decodeToken(r.Token).Stage, body)
+		if body.IncludeDraft && attempt == 0 && errors.Is(err, atoms.ErrNotFound) {
+			rel = r
+			continue
+		}
+		if err != nil {
+			return platform.Call{}, write(err)
+		}
+		return platform.Call{ConversationID: res.ConversationID}, nil
+	}
 }

@@ -1,11 +1,13 @@
 package branches
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atomsbot/atomsbot/atoms"
 	"github.com/atomsbot/atomsbot/atoms/atomsim"
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/atoms/platform/internal/adaptertest"
@@ -271,6 +273,47 @@ func TestTestCallReleaseAfterCommit(t *testing.T) {
 				t.Errorf("placed %+v, want a call of the committed revision %s", convs, committed)
 			}
 		})
+	}
+}
+
+// scanEndsBeforeCall is the adapter's client with the simulator's clock
+// moved past the scan just before each branch test call: the scan commits
+// between the adapter's read of the release and its call.
+type scanEndsBeforeCall struct {
+	Client
+	clock *atomsim.Clock
+}
+
+func (c scanEndsBeforeCall) BranchTestCall(ctx context.Context, agentID, branchID string, req atoms.TestCallRequest) (*atoms.TestCallResult, error) {
+	c.clock.Advance(checkDelay)
+	return c.Client.BranchTestCall(ctx, agentID, branchID, req)
+}
+
+// TestTestCallReleaseCommitsDuringTheCall: the adapter read the release as
+// scanning, and the scan committed before its call reached Atoms, which
+// answers 404 "no open draft". The release is read again and the committed
+// revision rung, once: not refused with "no open draft".
+func TestTestCallReleaseCommitsDuringTheCall(t *testing.T) {
+	e := newEnv(t, atomsim.Options{})
+	w := e.callWorld()
+	r := e.publish(e.stage(w.id, w.feature, "pr_1", w.rev1))
+	if r.VersionID != "" {
+		t.Fatalf("the release is not scanning: %+v", r)
+	}
+	a := New(scanEndsBeforeCall{Client: e.c, clock: e.clock}, e.clock.Now)
+	e.sim.ResetCalls()
+	call, err := a.TestCall(ctx, platform.CallRequest{AgentID: w.id, Release: &r, Phone: phone})
+	if err != nil {
+		t.Fatalf("TestCall: %v (%s)", err, platform.Explain(err))
+	}
+	revs, _ := e.sim.Revisions(w.id, w.feature)
+	committed := revs[len(revs)-1].ID
+	convs := e.sim.Conversations()
+	if len(convs) != 1 || convs[0].ID != call.ConversationID || convs[0].VersionID != committed {
+		t.Errorf("placed %+v, want one call of the committed revision %s", convs, committed)
+	}
+	if posts := e.callPosts(); len(posts) != 2 {
+		t.Errorf("%d call requests, want the refused one and the revision's: %+v", len(posts), posts)
 	}
 }
 
