@@ -54,7 +54,7 @@ func (h *Handler) saveEdit(ctx context.Context, sessionID, user string, values m
 	// From here on the draft has our edit: the form cannot be saved again.
 	_ = h.store.DeleteSession(ctx, sess.ID)
 	out.done()
-	h.engine.RecordEdit(ctx, sess.AgentID, saved.ID, user) // the request names its editors
+	h.engine.RecordEdit(ctx, sess.AgentID, saved.ID, saved.Revision, user) // the request names its editors
 	after, err := h.atoms.EditForm(ctx, sess.AgentID, saved.ID)
 	if err != nil {
 		say(":warning: The change was saved, but reading the draft back failed: " + render.Escape(platform.Explain(err)) + ". Check it with `/atoms diff " + render.Escape(refArg(sess.AgentName, sess.AgentID)) + " " + render.Escape(refArg(saved.Name, saved.ID)) + "`.")

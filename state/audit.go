@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,7 +17,9 @@ type AuditEntry struct {
 	PromotionID string
 	VersionID   string
 	Detail      string
-	At          time.Time
+	// Revision is the draft revision an edit produced (0 for other actions).
+	Revision int
+	At       time.Time
 }
 
 func (s *Store) auditKey(agentID string) string { return s.key("audit", agentID) }
@@ -37,6 +40,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 		Values: []any{
 			"actor", e.Actor, "action", e.Action, "promotion", e.PromotionID,
 			"version", e.VersionID, "detail", e.Detail, "at", ms(e.At),
+			"rev", strconv.Itoa(e.Revision),
 		},
 	}).Err()
 	if err != nil {
@@ -57,10 +61,11 @@ func (s *Store) AuditLog(ctx context.Context, agentID string, n int) ([]AuditEnt
 	out := make([]AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
+		rev, _ := strconv.Atoi(str("rev")) // absent in entries written before it was kept
 		out = append(out, AuditEntry{
 			AgentID: agentID, Actor: str("actor"), Action: str("action"),
 			PromotionID: str("promotion"), VersionID: str("version"),
-			Detail: str("detail"), At: fromMS(str("at")),
+			Detail: str("detail"), Revision: rev, At: fromMS(str("at")),
 		})
 	}
 	return out, nil

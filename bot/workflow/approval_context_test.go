@@ -38,35 +38,46 @@ func wantShows(t *testing.T, what, text string, want, not []string) {
 // TestApprovalRequestNamesBaselineEditorsAndFork: the request says which
 // version the new one replaces, who edited the draft (through atomsbot and on
 // Atoms), links the agent in the dashboard when configured, and warns when
-// the draft was forked from a version that is not the active one.
+// the draft was forked from a version that is not the active one. The
+// editor Atoms records for atomsbot's own last save (the API key's owner)
+// is not named beside the Slack user who made it.
 func TestApprovalRequestNamesBaselineEditorsAndFork(t *testing.T) {
 	tests := []struct {
 		name      string
 		fork      bool // the active version moved on after the draft was forked
+		lastOnBot bool // atomsbot made the draft's last edit
 		dashboard string
 		want, not []string
 	}{
-		{"forked from the active version", false, "https://app.smallest.ai/atoms/agents",
+		{"forked from the active version", false, false, "https://app.smallest.ai/atoms/agents",
 			[]string{"v1 (active) → *v2* · Requested by <@UREQ> · edited by <@UCAROL>, <@UBOB>, Dana (last edit on Atoms)",
 				"<https://app.smallest.ai/atoms/agents/ag1|Open Support Bot in the Atoms dashboard>"},
 			[]string{"forked from"}},
-		{"forked from an older version", true, "",
+		{"forked from an older version", true, false, "",
 			[]string{"v2 (active) → *v3*", ":warning: This draft was forked from v1, not from the active v2: the diff also carries what differs between them."},
 			[]string{"Atoms dashboard"}},
+		{"last edit through atomsbot", false, true, "",
+			[]string{"v1 (active) → *v2* · Requested by <@UREQ> · edited by <@UCAROL>, <@UBOB>\""},
+			[]string{"last edit on Atoms", "Dana"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			statetest.Each(t, func(t *testing.T, b statetest.Backend) {
 				r := newRig(t, b, func(c *Config) { c.DashboardURL = tt.dashboard })
-				r.plat.agents[agentID].drafts["draft-"+agentID].LastEditor = "Dana"
+				draft := r.plat.agents[agentID].drafts["draft-"+agentID]
+				draft.LastEditor, draft.Revision = "Dana", 5
 				if tt.fork {
 					v2 := r.plat.addVersion(agentID, platform.Check{Status: "passed"})
 					r.plat.activateElsewhere(agentID, v2.ID, "someone")
 				}
-				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, carol)
-				r.eng.RecordEdit(r.ctx, agentID, "another-draft", mallory)
-				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, bob)
-				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, carol)
+				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, 2, carol)
+				r.eng.RecordEdit(r.ctx, agentID, "another-draft", 5, mallory)
+				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, 3, bob)
+				last := 4 // Dana edited on Atoms after carol's last save
+				if tt.lastOnBot {
+					last = 5
+				}
+				r.eng.RecordEdit(r.ctx, agentID, "draft-"+agentID, last, carol)
 				p := r.published()
 				text := r.requestText(p)
 				if !tt.fork {

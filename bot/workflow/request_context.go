@@ -20,10 +20,14 @@ const auditEdit = "edit"
 
 func contextBlobKey(id string) string { return "approval-context:" + id }
 
-// RecordEdit notes that user saved draftID of agentID through atomsbot, so
-// that a promotion of the draft names its editors.
-func (e *Engine) RecordEdit(ctx context.Context, agentID, draftID, user string) {
-	e.auditAgent(ctx, agentID, user, auditEdit, draftID)
+// RecordEdit notes that user saved draftID of agentID through atomsbot,
+// making its revision rev, so that a promotion of the draft names its
+// editors.
+func (e *Engine) RecordEdit(ctx context.Context, agentID, draftID string, rev int, user string) {
+	en := state.AuditEntry{AgentID: agentID, Actor: user, Action: auditEdit, Detail: draftID, Revision: rev, At: e.now()}
+	if err := e.store.Audit(ctx, en); err != nil {
+		e.log.Warn("audit", "agent", agentID, "err", err)
+	}
 }
 
 // nothingToPromote refuses a draft that changes nothing against the active
@@ -96,10 +100,21 @@ func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active 
 	}
 	trail := e.auditTrail(ctx, req.Agent.ID)
 	slices.Reverse(trail) // oldest first: editors in the order they joined
+	lastRev := 0
 	for _, en := range trail {
-		if en.Action == auditEdit && en.Detail == req.Draft.ID && !slices.Contains(c.Editors, en.Actor) {
+		if en.Action != auditEdit || en.Detail != req.Draft.ID {
+			continue
+		}
+		lastRev = en.Revision
+		if !slices.Contains(c.Editors, en.Actor) {
 			c.Editors = append(c.Editors, en.Actor)
 		}
+	}
+	// Atoms names the API key's owner as the editor of a save made through
+	// atomsbot. When the draft is still at the revision atomsbot's last save
+	// made, that edit is ours and its Slack user is already named.
+	if lastRev > 0 && lastRev == req.Draft.Revision {
+		c.AtomsEditor = ""
 	}
 	return c
 }
