@@ -43,10 +43,6 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) Ack {
 	if !h.submit(func(ctx context.Context) { h.runCommand(ctx, sc, c) }) {
 		return h.busy()
 	}
-	switch c.Name {
-	case command.Rollback:
-		return ephemeralAck(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Literal(c.Agent), render.Literal(c.Version))))
-	}
 	return Ack{}
 }
 
@@ -147,11 +143,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c comma
 	case command.History:
 		r, err = h.cmdHistory(ctx, c)
 	}
-	var re *RefError
-	if errors.As(err, &re) && re.NoAgent {
-		if hint, ok := h.quoteHint(ctx, sc.Text); ok {
-			r, err = single(hint), nil
-		}
+	if hint, ok := h.unquotedHint(ctx, sc.Text, err); ok {
+		r, err = single(hint), nil
 	}
 	if err != nil {
 		r = reply{msgs: []render.Message{h.failure(c.Name, err)}}
@@ -159,12 +152,30 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand, c comma
 	h.send(ctx, sc, r)
 }
 
+// unquotedHint is the quote hint for a command that failed because a name
+// with spaces was typed without quotes.
+func (h *Handler) unquotedHint(ctx context.Context, text string, err error) (render.Message, bool) {
+	var re *RefError
+	if !errors.As(err, &re) || !re.Unquoted {
+		return render.Message{}, false
+	}
+	return h.quoteHint(ctx, text)
+}
+
+// hintError carries a hint that says all the user needs as the answer.
+type hintError struct{ msg render.Message }
+
+func (e *hintError) Error() string { return e.msg.Text }
+
 // failure explains an error to the user without internals or secrets.
 func (h *Handler) failure(name string, err error) render.Message {
 	var re *RefError
 	var rf *workflow.RefusedError
 	var ife *workflow.InFlightError
+	var he *hintError
 	switch {
+	case errors.As(err, &he):
+		return he.msg
 	case errors.As(err, &re):
 		return render.Note(":mag: " + re.Msg)
 	case errors.As(err, &rf):

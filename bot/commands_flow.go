@@ -55,7 +55,7 @@ func (h *Handler) cmdDiff(ctx context.Context, c command.Command) (reply, error)
 			return reply{}, err
 		}
 		if agent.LiveVersionID == "" {
-			return reply{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to compare with."}
+			return reply{}, &RefError{Msg: render.Literal(agent.Name) + " has no active version to compare with."}
 		}
 		if d, err = h.atoms.DiffDraft(ctx, agent.ID, draft.ID); err != nil {
 			return reply{}, err
@@ -120,7 +120,7 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 	if err := h.engine.CheckChanges(ctx, req); err != nil {
 		return reply{}, err
 	}
-	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Escape(cmp.Or(draft.Name, draft.ID)), render.Escape(agent.Name)))))
+	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Literal(cmp.Or(draft.Name, draft.ID)), render.Literal(agent.Name)))))
 	p, err := h.engine.Promote(ctx, req)
 	if err != nil {
 		return reply{}, err
@@ -128,10 +128,11 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 	return single(promotionReply(p, "published")), nil
 }
 
-// inFlight refuses a promotion while the agent has one in flight (the
-// engine's lock refuses it too; this says so before anything is promised).
-// Promoting the draft that promotion published says where that stands:
-// once published, a draft is gone, and "no open draft" would mislead.
+// inFlight refuses a promotion or, with draftRef "", a rollback while the
+// agent has one in flight (the engine's lock refuses it too; this says so
+// before anything is promised). Promoting the draft that promotion
+// published says where that stands: once published, a draft is gone, and
+// "no open draft" would mislead.
 func (h *Handler) inFlight(ctx context.Context, agent platform.Agent, draftRef string) error {
 	holder, err := h.store.LockHolder(ctx, state.AgentLock(agent.ID))
 	if err != nil || holder == "" {
@@ -143,18 +144,18 @@ func (h *Handler) inFlight(ctx context.Context, agent platform.Agent, draftRef s
 		return &workflow.InFlightError{AgentName: agent.Name}
 	case p.State.Done():
 		return nil
-	case p.Kind != state.KindPromote || draftRef != p.DraftID && draftRef != p.DraftName:
+	case draftRef == "" || p.Kind != state.KindPromote || draftRef != p.DraftID && draftRef != p.DraftName:
 		return &workflow.InFlightError{AgentName: agent.Name, Holder: p}
 	}
-	draft, version := render.Escape(cmp.Or(p.DraftName, p.DraftID)), render.Escape(workflow.VersionName(p))
+	draft, version := render.Literal(cmp.Or(p.DraftName, p.DraftID)), render.Escape(workflow.VersionName(p))
 	var msg string
 	switch p.State {
 	case state.Requested:
-		msg = fmt.Sprintf("Draft “%s” of %s is being published", draft, render.Escape(agent.Name))
+		msg = fmt.Sprintf("Draft “%s” of %s is being published", draft, render.Literal(agent.Name))
 	case state.Activating:
-		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, approved and being activated", draft, render.Escape(agent.Name), version)
+		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, approved and being activated", draft, render.Literal(agent.Name), version)
 	default:
-		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, awaiting approval", draft, render.Escape(agent.Name), version)
+		msg = fmt.Sprintf("Draft “%s” of %s is already published as %s, awaiting approval", draft, render.Literal(agent.Name), version)
 	}
 	if link := workflow.Permalink(p.Channel, p.MessageTS); link != "" {
 		msg += fmt.Sprintf(" — <%s|see the request>", link)
@@ -162,15 +163,21 @@ func (h *Handler) inFlight(ctx context.Context, agent platform.Agent, draftRef s
 	return &workflow.RefusedError{Msg: msg + fmt.Sprintf(". That promotion is in flight; approve or reject it there, or `/atoms cancel %s`.", render.Escape(refArg(agent.Name, agent.ID)))}
 }
 
+// cmdRollback, like cmdPromote, refuses what it can tell at once (a
+// promotion in flight, no such version) before it says "Preparing…".
 func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
 	agent, err := h.resolveAgent(ctx, c.Agent)
 	if err != nil {
+		return reply{}, err
+	}
+	if err := h.inFlight(ctx, agent, ""); err != nil {
 		return reply{}, err
 	}
 	v, err := h.resolveVersion(ctx, agent, c.Version)
 	if err != nil {
 		return reply{}, err
 	}
+	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Literal(agent.Name), render.Escape(cmp.Or(v.Ref, c.Version))))))
 	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID})
 	if err != nil {
 		return reply{}, err
@@ -180,7 +187,7 @@ func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c comm
 
 // promotionReply tells the requester where their promotion stands.
 func promotionReply(p state.Promotion, done string) render.Message {
-	name := render.Escape(p.AgentName) + " " + render.Escape(workflow.VersionName(p))
+	name := render.Literal(p.AgentName) + " " + render.Escape(workflow.VersionName(p))
 	switch p.State {
 	case state.Published, state.Activating, state.Live:
 		return render.Note(fmt.Sprintf(":white_check_mark: %s is %s; the approval request is in this channel.", name, done))
@@ -190,7 +197,7 @@ func promotionReply(p state.Promotion, done string) render.Message {
 		}
 		return render.Note(":hourglass_flowing_sand: Atoms did not confirm the publish in time. atomsbot is checking whether the version was created and will post the approval request here; nothing will be published twice.")
 	}
-	return render.Note(fmt.Sprintf(":x: The promotion of %s %s: %s", render.Escape(p.AgentName), p.State, render.Escape(p.Reason)))
+	return render.Note(fmt.Sprintf(":x: The promotion of %s %s: %s", render.Literal(p.AgentName), p.State, render.Escape(p.Reason)))
 }
 
 func (h *Handler) cmdCancel(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
@@ -202,7 +209,7 @@ func (h *Handler) cmdCancel(ctx context.Context, sc slack.SlashCommand, c comman
 	if err != nil {
 		return reply{}, err
 	}
-	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Escape(agent.Name), render.Escape(workflow.VersionName(p))))), nil
+	return single(render.Note(fmt.Sprintf(":heavy_multiplication_x: Cancelled the promotion of %s %s.", render.Literal(agent.Name), render.Escape(workflow.VersionName(p))))), nil
 }
 
 func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
@@ -210,7 +217,7 @@ func (h *Handler) cmdWatch(ctx context.Context, sc slack.SlashCommand, c command
 	if err != nil {
 		return reply{}, err
 	}
-	name := render.Escape(agent.Name)
+	name := render.Literal(agent.Name)
 	if c.Name == command.Unwatch {
 		removed, err := h.engine.Unwatch(ctx, agent.ID, sc.ChannelID, sc.UserID)
 		if err != nil {

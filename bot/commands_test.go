@@ -322,24 +322,33 @@ func TestWrongVersioningModelInPlainWords(t *testing.T) {
 	})
 }
 
-// TestPromoteAndRollbackAcks: the ack says what happens next, at once.
+// TestPromoteAndRollbackAcks: promote and rollback say what happens next
+// once nothing refuses them (a refusal known at once must not follow a
+// promise), after an empty ack.
 func TestPromoteAndRollbackAcks(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
 		rec := h.bot.command(alice, `rollback support-concierge v2`)
-		var ack struct {
-			ResponseType string `json:"response_type"`
-			Text         string `json:"text"`
+		if said := h.ephemeralTo(alice); rec.Body.Len() != 0 || len(said) == 0 || !strings.Contains(said[0], "Preparing the rollback of support-concierge to v2") {
+			t.Errorf("rollback ack = %s, then %q", rec.Body, said)
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &ack); err != nil || ack.ResponseType != "ephemeral" || !strings.Contains(ack.Text, "Preparing the rollback of support-concierge to v2") {
-			t.Errorf("rollback ack = %s", rec.Body)
+		// The rollback above is in flight: a second one and a promotion are
+		// refused, with no promise first.
+		for _, cmd := range []string{`rollback support-concierge v1`, `promote support-concierge "Refund policy update"`} {
+			before := len(h.ephemeralTo(bob))
+			rec = h.bot.command(bob, cmd)
+			said := h.ephemeralTo(bob)[before:]
+			if rec.Body.Len() != 0 || len(said) != 1 || !strings.Contains(said[0], "in flight") {
+				t.Errorf("%s while a rollback is in flight: ack %s, then %q", cmd, rec.Body, said)
+			}
 		}
-		// Promote says "Publishing…" once nothing refuses it (a refusal
-		// known at once must not follow a promise): after the ack. A fresh
-		// world: the rollback above is in flight.
 		h = newHarness(t, b)
+		rec = h.bot.command(alice, `rollback support-concierge v9`)
+		if said := h.ephemeralTo(alice); rec.Body.Len() != 0 || len(said) != 1 || strings.Contains(said[0], "Preparing") {
+			t.Errorf("rollback to a version that does not exist: ack %s, then %q", rec.Body, said)
+		}
 		rec = h.bot.command(alice, `promote support-concierge "Refund policy update" <!channel> refund`)
-		if said := h.ephemeralTo(alice); rec.Body.Len() != 0 || len(said) == 0 || !strings.Contains(said[0], "Publishing Refund policy update of support-concierge") {
+		if said := h.ephemeralTo(alice)[1:]; rec.Body.Len() != 0 || len(said) == 0 || !strings.Contains(said[0], "Publishing Refund policy update of support-concierge") {
 			t.Errorf("promote ack = %s, then %q", rec.Body, said)
 		}
 		if strings.Contains(h.dump(), "<!channel>") {

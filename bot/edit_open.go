@@ -49,7 +49,13 @@ var formNotOpened = render.Note(":warning: The edit form could not be opened (Sl
 // until the form is saved.
 func (h *Handler) cmdEdit(ctx context.Context, sc slack.SlashCommand, c command.Command) {
 	o := editOpener{trigger: sc.TriggerID, channel: sc.ChannelID, user: sc.UserID, userName: sc.UserName}
-	target := func(ctx context.Context) (editTarget, error) { return h.commandTarget(ctx, c) }
+	target := func(ctx context.Context) (editTarget, error) {
+		t, err := h.commandTarget(ctx, c)
+		if hint, ok := h.unquotedHint(ctx, sc.Text, err); ok {
+			return t, &hintError{hint}
+		}
+		return t, err
+	}
 	if err := h.openEditForm(ctx, o, c.Agent, target); err != nil {
 		h.send(ctx, sc, single(formNotOpened))
 	}

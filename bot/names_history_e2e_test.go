@@ -42,6 +42,7 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 			}
 		}
 		const hint = ":bulb: A name with spaces needs quotes — quote it: \"Hardship options\""
+		const draftHint = ":bulb: A name with spaces needs quotes — quote it: \"Refund policy update\""
 		usage := "/atoms promote &lt;agent&gt;" // a line of the full usage text
 		h.checkReplies(t, []replyCase{
 			{"case ignored when one agent matches", "status SUPPORT-concierge", []string{"*support-concierge*", "Active: *"}, []string{"No agent named"}},
@@ -54,6 +55,10 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 			{"unquoted name read as agent and branch", "versions Hardship options", []string{hint}, []string{"No agent named"}},
 			{"unquoted name before a draft and a label", "promote Hardship options Main ship it", []string{hint}, []string{"No agent named"}},
 			{"unquoted name in history", "history Hardship options", []string{hint}, nil},
+			{"unquoted draft name before a label", "promote support-concierge refund policy update ship it", []string{draftHint}, []string{"no open draft"}},
+			{"unquoted draft name, too many words", "diff support-concierge Refund policy update", []string{draftHint}, []string{"Usage:"}},
+			{"unquoted draft name to edit", "edit support-concierge Refund policy update", []string{draftHint}, []string{"Usage:"}},
+			{"words that are no draft name", "edit support-concierge Refund policy", []string{"Name a draft to edit", "Usage:"}, []string{draftHint}},
 			{"too many words that are no name", "status Hardship extra", []string{"Too many arguments for `status`", "Usage: `/atoms status &lt;agent&gt;`"}, []string{hint}},
 			{"unclosed double quote", `status "Hardship options`, []string{":warning: A quote is not closed: add the closing quote after the name."}, []string{usage, "Usage:"}},
 			{"unclosed single quote", `status 'Hardship options`, []string{"A quote is not closed"}, []string{usage, "Usage:"}},
@@ -63,6 +68,16 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 			{"marks in a listed name are shown as typed", "drafts '*vip* HOT_LINE'", []string{"Open drafts of *<!date^0^{_}|*>VIP<!date^0^{_}|*> hot<!date^0^{_}|_>line* (0)"}, nil},
 		})
 		h.t = t
+		h.bot.command(alice, "watch '*VIP* hot_line'")
+		if !strings.Contains(h.dump(), "the active version of <!date^0^{_}|*>VIP<!date^0^{_}|*> hot<!date^0^{_}|_>line changes") {
+			t.Errorf("the watch note does not show the name as typed:%s", h.dump())
+		}
+		// The edit form opens at once; the hint shows in it.
+		h.bot.command(alice, "edit Hardship options")
+		views := h.state().Views
+		if got := decodedJSON(t, views[len(views)-1].View); !strings.Contains(got, `quote it: \"Hardship options\"`) || strings.Contains(got, "No agent named") {
+			t.Errorf("/atoms edit Hardship options: the form shows %s", got)
+		}
 		for _, tc := range []string{"status Hardship options", `status "Hardship options`, "promte x", "history 'Hardship options"} {
 			if got := h.shown(alice, tc); got == "" || strings.Contains(got, "\n") {
 				t.Errorf("/atoms %s: answer is not one line: %q", tc, got)

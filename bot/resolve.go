@@ -18,9 +18,9 @@ import (
 // message is for the user and suggests what they may have meant.
 type RefError struct {
 	Msg string
-	// NoAgent: the agent named does not exist (the words after it may be
-	// the rest of a name typed without quotes).
-	NoAgent bool
+	// Unquoted: the agent or draft named does not exist, and the words
+	// after it may be the rest of its name typed without quotes.
+	Unquoted bool
 }
 
 func (e *RefError) Error() string { return e.Msg }
@@ -89,12 +89,13 @@ func (h *Handler) resolveAgent(ctx context.Context, ref string) (platform.Agent,
 			}
 		}
 	}
-	return platform.Agent{}, &RefError{NoAgent: true, Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Literal(ref), didYouMean(ref, names))}
+	return platform.Agent{}, &RefError{Unquoted: true, Msg: fmt.Sprintf("No agent named “%s”.%s See `/atoms agents`.", render.Literal(ref), didYouMean(ref, names))}
 }
 
-// quoteHint looks at a command whose agent was not found, or that had too
-// many words: when the words after the subcommand, joined, are an agent's
-// name (case ignored), it is the one line telling how to type that name.
+// quoteHint looks at a command whose agent or draft was not found, or that
+// had too many words: when words after the subcommand, joined, are an
+// agent's name, or after the agent a draft's (case ignored), it is the one
+// line telling how to type that name.
 func (h *Handler) quoteHint(ctx context.Context, text string) (render.Message, bool) {
 	words := command.Words(text)
 	if len(words) < 3 {
@@ -105,19 +106,54 @@ func (h *Handler) quoteHint(ctx context.Context, text string) (render.Message, b
 	if err != nil {
 		return render.Message{}, false
 	}
-	for k := len(args); k >= 2; k-- {
-		joined := strings.Join(args[:k], " ")
-		for _, a := range found {
-			if strings.EqualFold(strings.Join(strings.Fields(a.Name), " "), joined) {
-				q := `"` + a.Name + `"`
-				if strings.Contains(a.Name, `"`) {
-					q = "'" + a.Name + "'"
-				}
-				return render.Note(":bulb: A name with spaces needs quotes — quote it: " + render.Literal(q)), true
+	names := make([]string, len(found))
+	for i, a := range found {
+		names[i] = a.Name
+	}
+	if name, ok := spannedName(args, names); ok {
+		return quoteIt(name), true
+	}
+	if len(args) < 3 {
+		return render.Message{}, false
+	}
+	agent, err := h.resolveAgent(ctx, args[0])
+	if err != nil {
+		return render.Message{}, false
+	}
+	drafts, err := h.atoms.Drafts(ctx, agent.ID)
+	if err != nil {
+		return render.Message{}, false
+	}
+	names = names[:0]
+	for _, d := range drafts {
+		names = append(names, d.Name)
+	}
+	if name, ok := spannedName(args[1:], names); ok {
+		return quoteIt(name), true
+	}
+	return render.Message{}, false
+}
+
+// spannedName is the longest run of two or more of words, from the first,
+// that is one of names with its spaces (case ignored).
+func spannedName(words, names []string) (string, bool) {
+	for k := len(words); k >= 2; k-- {
+		joined := strings.Join(words[:k], " ")
+		for _, n := range names {
+			if strings.EqualFold(strings.Join(strings.Fields(n), " "), joined) {
+				return n, true
 			}
 		}
 	}
-	return render.Message{}, false
+	return "", false
+}
+
+func quoteIt(name string) render.Message {
+	q := `"` + name + `"`
+	if strings.Contains(name, `"`) {
+		q = "'" + name + "'"
+	}
+	return render.Note(":bulb: A name with spaces needs quotes — quote it: " + render.Literal(q))
 }
 
 // openDrafts lists the agent's open drafts.
@@ -168,7 +204,7 @@ func (h *Handler) resolveDraft(ctx context.Context, agent platform.Agent, ref st
 			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Literal(agent.Name), render.Literal(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
 		}
 	}
-	return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(agent.Name))}
+	return platform.Draft{}, &RefError{Unquoted: true, Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(agent.Name))}
 }
 
 // onlyDraft is the draft to use when none was named: the only open one.

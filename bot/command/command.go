@@ -192,7 +192,8 @@ func Parse(text string) (Command, error) {
 		case len(args) == 3 && args[1] == "--from":
 			c.From = args[2]
 		case len(args) == 3 || slices.Contains(args, "--from"):
-			return Command{}, &UsageError{Name: name, Message: "Name a draft to edit, or `--from <version>` to start a new draft from that version.", Usage: sp.usage}
+			// Three words without --from may be a draft name with spaces.
+			return Command{}, &UsageError{Name: name, Message: "Name a draft to edit, or `--from <version>` to start a new draft from that version.", Usage: sp.usage, Quotable: !slices.Contains(args, "--from")}
 		case len(args) == 2:
 			c.Draft = args[1]
 		}

@@ -122,3 +122,32 @@ func TestWords(t *testing.T) {
 		t.Error("Words of an unclosed quote is not nil")
 	}
 }
+
+// TestQuotableUsageErrors: a usage error is marked Quotable when the words
+// typed may be a name with spaces (the bot then looks the name up), and
+// only then.
+func TestQuotableUsageErrors(t *testing.T) {
+	tests := []struct {
+		text     string
+		quotable bool
+	}{
+		{"status Hardship options", true},
+		{"edit support Refund policy", true},
+		{"edit support draft --from", false},
+		{"edit support v3 --from", false},
+		{"edit support --from", false},
+		{"rollback support", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			_, err := Parse(tt.text)
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("Parse(%q) = %v, want a usage error", tt.text, err)
+			}
+			if ue.Quotable != tt.quotable {
+				t.Errorf("Quotable = %v, want %v (%s)", ue.Quotable, tt.quotable, ue.Message)
+			}
+		})
+	}
+}
