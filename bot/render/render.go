@@ -16,4 +16,21 @@ import "github.com/slack-go/slack"
 type Message struct {
 	Text   string        `json:"text"`
 	Blocks []slack.Block `json:"blocks"`
+	// Tag, when set, travels in the post's metadata: the message must be
+	// posted once, and after an unclear answer it is looked for in the
+	// channel before it is posted again.
+	Tag *Tag `json:"-"`
 }
+
+// Tag names a post that must appear once: what it is (its metadata event
+// type) and which one (the activation announced, the promotion asked for).
+type Tag struct {
+	Event string
+	Key   string
+}
+
+// Events of tagged posts.
+const (
+	TagLive    = "atomsbot_live"    // the one "is live" of an activation
+	TagRequest = "atomsbot_request" // the approval request of a promotion
+)

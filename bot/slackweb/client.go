@@ -122,16 +122,17 @@ func msgOptions(m render.Message) []slack.MsgOption {
 	return []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
 }
 
-// Post sends m to channel (in threadTS's thread when set) and returns its ts.
+// Post sends m to channel (in threadTS's thread when set) and returns its
+// ts. A tagged message carries its tag in the post's metadata, for
+// FindTagged.
 func (c *Client) Post(ctx context.Context, channel, threadTS string, m render.Message) (string, error) {
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	return c.post(ctx, channel, opts)
-}
-
-func (c *Client) post(ctx context.Context, channel string, opts []slack.MsgOption) (string, error) {
+	if m.Tag != nil {
+		opts = append(opts, tagOption(*m.Tag))
+	}
 	var ts string
 	err := c.call(ctx, "chat.postMessage", channel, func() (err error) {
 		_, ts, err = c.api.PostMessageContext(ctx, channel, opts...)

@@ -79,10 +79,11 @@ func TestFailuresSayWhatTheyMean(t *testing.T) {
 	}
 }
 
-// An announcement whose answer was lost — Slack ran the post, then answered
+// A tagged post whose answer was lost — Slack ran the post, then answered
 // 500, or answered only after the client gave up — is found in the channel's
-// history by its metadata; another activation's key is not.
-func TestLostAnnouncementIsFound(t *testing.T) {
+// history by its metadata; another key, or the same key of another event, is
+// not.
+func TestLostTaggedPostIsFound(t *testing.T) {
 	tests := []struct {
 		name string
 		arm  func(f *slackfake.Server)
@@ -93,50 +94,67 @@ func TestLostAnnouncementIsFound(t *testing.T) {
 		{name: "500 after the post", arm: func(f *slackfake.Server) { f.FailAfterNext("chat.postMessage", 1, http.StatusInternalServerError) }},
 		{name: "answer after the client's timeout", arm: func(f *slackfake.Server) { f.HoldNext("chat.postMessage", 1) }, giveUp: true},
 	}
+	tags := []struct {
+		tag, other render.Tag
+		text       string
+	}{
+		{render.Tag{Event: render.TagLive, Key: "announce:a1:v4"}, render.Tag{Event: render.TagRequest, Key: "announce:a1:v4"}, "Agent v4 is live"},
+		{render.Tag{Event: render.TagRequest, Key: "pr_1"}, render.Tag{Event: render.TagLive, Key: "pr_1"}, "Approval needed: Agent v4"},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake, c, _ := newFake(t)
-			since := time.Now()
-			if _, err := c.Post(context.Background(), "C1", "", render.Note("chatter")); err != nil {
-				t.Fatal(err)
-			}
-			if ts, err := c.FindAnnouncement(context.Background(), "C1", "announce:a1:v4", since); err != nil || ts != "" {
-				t.Fatalf("before the post: found %q, %v", ts, err)
-			}
-			tt.arm(fake)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			if tt.giveUp {
-				go func() {
-					_ = fake.WaitFor(ctx, func(st slackfake.State) bool { return st.CountText("is live") == 1 })
-					cancel()
-				}()
-			}
-			_, err := c.Announce(ctx, "C1", render.Note("Agent v4 is live"), "announce:a1:v4")
-			if !slackerr.Is(err, slackerr.Unclear) {
-				t.Fatalf("Announce = %v, want an unclear failure", err)
-			}
-			posted := fake.ChannelMessages("C1")[1]
-			ts, err := c.FindAnnouncement(context.Background(), "C1", "announce:a1:v4", since)
-			if err != nil || ts != posted.TS {
-				t.Fatalf("FindAnnouncement = %q, %v; want %q", ts, err, posted.TS)
-			}
-			if ts, _ := c.FindAnnouncement(context.Background(), "C1", "announce:a1:v5", since); ts != "" {
-				t.Errorf("another activation's key found %q", ts)
-			}
-			calls := fake.Snapshot().CallsTo("conversations.history")
-			if f := calls[len(calls)-1].Form; f.Get("include_all_metadata") != "1" || f.Get("oldest") == "" {
-				t.Errorf("history asked without metadata or a start: %v", f)
-			}
-		})
+		for _, tg := range tags {
+			t.Run(tt.name+"/"+tg.tag.Event, func(t *testing.T) {
+				fake, c, _ := newFake(t)
+				since := time.Now()
+				if _, err := c.Post(context.Background(), "C1", "", render.Note("chatter")); err != nil {
+					t.Fatal(err)
+				}
+				if ts, err := c.FindTagged(context.Background(), "C1", tg.tag, since); err != nil || ts != "" {
+					t.Fatalf("before the post: found %q, %v", ts, err)
+				}
+				tt.arm(fake)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if tt.giveUp {
+					go func() {
+						_ = fake.WaitFor(ctx, func(st slackfake.State) bool { return st.CountText(tg.text) == 1 })
+						cancel()
+					}()
+				}
+				m := render.Note(tg.text)
+				m.Tag = &tg.tag
+				_, err := c.Post(ctx, "C1", "", m)
+				if !slackerr.Is(err, slackerr.Unclear) {
+					t.Fatalf("Post = %v, want an unclear failure", err)
+				}
+				posted := fake.ChannelMessages("C1")[1]
+				ts, err := c.FindTagged(context.Background(), "C1", tg.tag, since)
+				if err != nil || ts != posted.TS {
+					t.Fatalf("FindTagged = %q, %v; want %q", ts, err, posted.TS)
+				}
+				another := tg.tag
+				another.Key += "-other"
+				for _, miss := range []render.Tag{another, tg.other} {
+					if ts, _ := c.FindTagged(context.Background(), "C1", miss, since); ts != "" {
+						t.Errorf("%+v found %q", miss, ts)
+					}
+				}
+				calls := fake.Snapshot().CallsTo("conversations.history")
+				if f := calls[len(calls)-1].Form; f.Get("include_all_metadata") != "1" || f.Get("oldest") == "" {
+					t.Errorf("history asked without metadata or a start: %v", f)
+				}
+			})
+		}
 	}
 }
 
-// FindAnnouncement reads past the first page of a busy channel.
-func TestFindAnnouncementPages(t *testing.T) {
+// FindTagged reads past the first page of a busy channel.
+func TestFindTaggedPages(t *testing.T) {
 	fake, c, _ := newFake(t)
 	since := time.Now()
-	if _, err := c.Announce(context.Background(), "C1", render.Note("v4 is live"), "k4"); err != nil {
+	m := render.Note("v4 is live")
+	m.Tag = &render.Tag{Event: render.TagLive, Key: "k4"}
+	if _, err := c.Post(context.Background(), "C1", "", m); err != nil {
 		t.Fatal(err)
 	}
 	for range historyPage + 5 {
@@ -144,8 +162,8 @@ func TestFindAnnouncementPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ts, err := c.FindAnnouncement(context.Background(), "C1", "k4", since)
+	ts, err := c.FindTagged(context.Background(), "C1", *m.Tag, since)
 	if err != nil || ts != fake.ChannelMessages("C1")[0].TS {
-		t.Fatalf("FindAnnouncement = %q, %v", ts, err)
+		t.Fatalf("FindTagged = %q, %v", ts, err)
 	}
 }

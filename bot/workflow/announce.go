@@ -80,7 +80,9 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.announceOnce(ctx, "promotion:"+p.ID, p.Channel, key, e.liveMessage(ctx, p, approvals)); err != nil {
+		m := e.liveMessage(ctx, p, approvals)
+		m.Tag = &render.Tag{Event: render.TagLive, Key: key}
+		if _, err := e.postOnce(ctx, "promotion:"+p.ID, p.Channel, m); err != nil {
 			if !slackerr.Permanent(err) {
 				return fmt.Errorf("announce: %w", err)
 			}
@@ -102,49 +104,52 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 	return nil
 }
 
-// announceAttempt records that an announcement was posted or about to be,
-// so that a later try after a lost answer (a timeout, a 5xx) or a crash
-// first looks for it in the channel instead of posting it a second time.
+// announceAttempt records that a tagged post (an announcement, an approval
+// request) was made or about to be, so that a later try after a lost answer
+// (a timeout, a 5xx) or a crash first looks for it in the channel instead of
+// posting it a second time.
 type announceAttempt struct {
-	Key   string    `json:"key"`   // the activation, as tagged in the post's metadata
+	Key   string    `json:"key"`   // the tag's key, as in the post's metadata
 	Since time.Time `json:"since"` // when the first try began
 }
 
 func announceAttemptKey(name string) string { return "announce-attempt:" + name }
 
-// announceOnce posts m as the announcement of the activation key in channel,
-// unless an earlier try got it there: the try is recorded under name before
-// the post, and once one is on record the channel's history is searched for
-// the post's metadata before posting again. A later try of the same name
-// uses the key on record. The caller runs it under a guard, so tries of one
-// name do not overlap.
-func (e *Engine) announceOnce(ctx context.Context, name, channel, key string, m render.Message) (string, error) {
-	rec := announceAttempt{Key: key, Since: e.now()}
+// postOnce posts the tagged message m in channel unless an earlier try got it
+// there: the try is recorded under name before the post, and once one is on
+// record the channel's history is searched for the post's tag before posting
+// again. A later try of the same name uses the key on record. The caller runs
+// it under a guard, so tries of one name do not overlap.
+func (e *Engine) postOnce(ctx context.Context, name, channel string, m render.Message) (string, error) {
+	tag := *m.Tag
+	rec := announceAttempt{Key: tag.Key, Since: e.now()}
 	b, err := e.store.Blob(ctx, announceAttemptKey(name))
 	switch {
 	case err == nil && len(b) > 0 && json.Unmarshal(b, &rec) == nil:
-		ts, ferr := e.slack.FindAnnouncement(ctx, channel, rec.Key, rec.Since)
+		tag.Key = rec.Key
+		ts, ferr := e.slack.FindTagged(ctx, channel, tag, rec.Since)
 		switch {
 		case ferr == nil && ts != "":
-			e.log.Info("announcement found in the channel: an earlier post went out", "channel", channel, "activation", rec.Key)
+			e.log.Info("tagged post found in the channel: an earlier try went out", "channel", channel, "event", tag.Event, "key", tag.Key)
 			return ts, nil
 		case ferr == nil:
 		case slackerr.Is(ferr, slackerr.NoAccess):
-			// Without the history scope nothing can be found out: the news
+			// Without the history scope nothing can be found out: the post
 			// matters more than a possible repeat.
-			e.slackFailed("cannot look for an earlier announcement (add channels:history and groups:history to the Slack app); posting", ferr, "channel", channel)
+			e.slackFailed("cannot look for an earlier post (add channels:history and groups:history to the Slack app); posting", ferr, "channel", channel)
 		default:
-			return "", fmt.Errorf("look for an earlier announcement: %w", ferr)
+			return "", fmt.Errorf("look for an earlier post: %w", ferr)
 		}
 	case err != nil && !errors.Is(err, state.ErrNotFound):
-		return "", fmt.Errorf("read announcement attempt: %w", err)
+		return "", fmt.Errorf("read post attempt: %w", err)
 	default:
 		b, _ := json.Marshal(rec)
 		if err := e.store.PutBlob(ctx, announceAttemptKey(name), b, announceTTL); err != nil {
-			return "", fmt.Errorf("record announcement attempt: %w", err)
+			return "", fmt.Errorf("record post attempt: %w", err)
 		}
 	}
-	return e.slack.Announce(ctx, channel, m, rec.Key)
+	m.Tag = &tag
+	return e.slack.Post(ctx, channel, "", m)
 }
 
 // forgetAnnounceAttempt clears a try on record once its outcome is stored

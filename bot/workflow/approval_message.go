@@ -66,7 +66,8 @@ func (sd storedDiff) context(dashboard, agentID string) render.RequestContext {
 }
 
 // postApproval posts the approval request once (guarded by a short lock so a
-// slow creator and a poller that took over cannot both post) and records its ts.
+// slow creator and a poller that took over cannot both post, and tagged so a
+// post whose answer was lost is found, not repeated) and records its ts.
 func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals []state.Approval) (state.Promotion, error) {
 	release, err := e.exclusive(ctx, "approval-message:"+p.ID)
 	if err != nil {
@@ -91,7 +92,9 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 			e.log.Warn("keep approval diff", "promotion", p.ID, "err", err)
 		}
 	}
-	ts, err := e.slack.Post(ctx, p.Channel, "", render.Approval(e.view(p, approvals, sd)))
+	m := render.Approval(e.view(p, approvals, sd))
+	m.Tag = &render.Tag{Event: render.TagRequest, Key: p.ID}
+	ts, err := e.postOnce(ctx, "request:"+p.ID, p.Channel, m)
 	if err != nil {
 		return p, fmt.Errorf("post approval request: %w", err)
 	}

@@ -35,7 +35,7 @@ type slackCall struct {
 	File    string // upload: file name, title and content
 	Title   string
 	Content string
-	Key     string // announce: the activation tagged in its metadata
+	Tag     render.Tag // a tagged post's tag (its metadata)
 }
 
 // Text is everything the call shows, as one string to search: the fallback
@@ -64,7 +64,7 @@ type fakeSlack struct {
 	away map[string]string
 	// deleted: messages (by ts) that are gone.
 	deleted map[string]bool
-	finds   int // FindAnnouncement calls
+	finds   int // FindTagged calls
 }
 
 var errSlackDown = errors.New("slack: service_unavailable")
@@ -163,17 +163,21 @@ func (s *fakeSlack) record(c slackCall) (slackCall, error) {
 	return c, nil
 }
 
+// Post records a post; the "is live" announcement (tagged TagLive) is of
+// its own kind, so tests can count the news apart from other posts.
 func (s *fakeSlack) Post(_ context.Context, channel, threadTS string, m render.Message) (string, error) {
-	c, err := s.record(slackCall{Kind: kindPost, Channel: channel, Thread: threadTS, Msg: m})
+	c := slackCall{Kind: kindPost, Channel: channel, Thread: threadTS, Msg: m}
+	if m.Tag != nil {
+		c.Tag = *m.Tag
+		if m.Tag.Event == render.TagLive {
+			c.Kind = kindAnnounce
+		}
+	}
+	c, err := s.record(c)
 	return c.TS, err
 }
 
-func (s *fakeSlack) Announce(_ context.Context, channel string, m render.Message, key string) (string, error) {
-	c, err := s.record(slackCall{Kind: kindAnnounce, Channel: channel, Msg: m, Key: key})
-	return c.TS, err
-}
-
-func (s *fakeSlack) FindAnnouncement(_ context.Context, channel, key string, _ time.Time) (string, error) {
+func (s *fakeSlack) FindTagged(_ context.Context, channel string, tag render.Tag, _ time.Time) (string, error) {
 	s.mu.Lock()
 	s.finds++
 	code := s.away[channel]
@@ -181,8 +185,8 @@ func (s *fakeSlack) FindAnnouncement(_ context.Context, channel, key string, _ t
 	if code != "" {
 		return "", &slackerr.Error{Method: "conversations.history", Code: code, Channel: channel, Kind: awayKinds[code], Err: errors.New(code)}
 	}
-	for _, c := range s.of(kindAnnounce) {
-		if c.Channel == channel && c.Key == key {
+	for _, c := range append(s.of(kindAnnounce), s.of(kindPost)...) {
+		if c.Channel == channel && c.Tag == tag {
 			return c.TS, nil
 		}
 	}

@@ -24,10 +24,7 @@ type nopSlack struct{ n atomic.Int64 }
 func (s *nopSlack) Post(context.Context, string, string, render.Message) (string, error) {
 	return fmt.Sprintf("1700000000.%06d", s.n.Add(1)), nil
 }
-func (s *nopSlack) Announce(ctx context.Context, ch string, m render.Message, _ string) (string, error) {
-	return s.Post(ctx, ch, "", m)
-}
-func (s *nopSlack) FindAnnouncement(context.Context, string, string, time.Time) (string, error) {
+func (s *nopSlack) FindTagged(context.Context, string, render.Tag, time.Time) (string, error) {
 	return "", nil
 }
 func (s *nopSlack) Upload(context.Context, string, string, string, string, string) error {

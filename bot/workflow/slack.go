@@ -15,13 +15,12 @@ import (
 // instead of retrying them, and finds out after an unclear answer before
 // repeating a post that must not repeat.
 type Slack interface {
+	// Post sends m; a tagged m (the "is live" of an activation, a
+	// promotion's approval request) carries its tag for FindTagged.
 	Post(ctx context.Context, channel, threadTS string, m render.Message) (ts string, err error)
-	// Announce posts the one message per activation that says "is live",
-	// tagged with key (the activation) for FindAnnouncement.
-	Announce(ctx context.Context, channel string, m render.Message, key string) (ts string, err error)
-	// FindAnnouncement returns the ts of the announcement tagged key posted
-	// in channel since since, "" when there is none.
-	FindAnnouncement(ctx context.Context, channel, key string, since time.Time) (ts string, err error)
+	// FindTagged returns the ts of the post tagged tag in channel since
+	// since, "" when there is none.
+	FindTagged(ctx context.Context, channel string, tag render.Tag, since time.Time) (ts string, err error)
 	Update(ctx context.Context, channel, ts string, m render.Message) error
 	// Upload shares a text file (a diff too long for messages) in a thread.
 	Upload(ctx context.Context, channel, threadTS, filename, title, content string) error

@@ -180,7 +180,8 @@ func (e *Engine) announceExternal(ctx context.Context, agentID, agentName string
 		var ts string
 		var err error
 		if primary {
-			ts, err = e.announceOnce(ctx, watchAttempt(agentID, previous, v.ID), w.Channel, key, m)
+			m.Tag = &render.Tag{Event: render.TagLive, Key: key}
+			ts, err = e.postOnce(ctx, watchAttempt(agentID, previous, v.ID), w.Channel, m)
 		} else {
 			ts, err = e.slack.Post(ctx, w.Channel, "", m)
 		}
