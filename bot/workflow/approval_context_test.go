@@ -89,6 +89,25 @@ func TestApprovalRequestNamesBaselineEditorsAndFork(t *testing.T) {
 	}
 }
 
+// TestApprovalRequestEditorsOfThisDraftOnly: on a platform with branches a
+// draft is named by its branch, so saves of an earlier draft of the branch
+// share its name. Revisions only grow within a draft: the request names
+// only who edited the draft being promoted.
+func TestApprovalRequestEditorsOfThisDraftOnly(t *testing.T) {
+	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
+		r := newRig(t, b)
+		draft := r.plat.agents[agentID].drafts["draft-"+agentID]
+		draft.LastEditor, draft.Revision = "", 2
+		id := "draft-" + agentID
+		r.eng.RecordEdit(r.ctx, agentID, id, 1, mallory) // an earlier draft of the branch
+		r.eng.RecordEdit(r.ctx, agentID, id, 3, mallory)
+		r.eng.RecordEdit(r.ctx, agentID, id, 1, carol) // this draft
+		r.eng.RecordEdit(r.ctx, agentID, id, 2, bob)
+		wantShows(t, "the approval request", r.requestText(r.published()),
+			[]string{"edited by <@UCAROL>, <@UBOB>\""}, []string{"<@UMAL>"})
+	})
+}
+
 // TestNothingToPromoteIsRefusedBeforePublishing: a draft that changes
 // nothing against the active version is refused, and nothing is staged,
 // published, locked or posted.

@@ -100,10 +100,17 @@ func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active 
 	}
 	trail := e.auditTrail(ctx, req.Agent.ID)
 	slices.Reverse(trail) // oldest first: editors in the order they joined
+	// A draft's revisions only grow. On a platform with branches the draft
+	// is named by its branch, so the edits on record may include an earlier
+	// draft of the branch: a revision that does not grow starts a new
+	// draft, and one beyond the draft's own cannot be of it.
 	lastRev := 0
 	for _, en := range trail {
-		if en.Action != auditEdit || en.Detail != req.Draft.ID {
+		if en.Action != auditEdit || en.Detail != req.Draft.ID || en.Revision > req.Draft.Revision && req.Draft.Revision > 0 {
 			continue
+		}
+		if en.Revision > 0 && en.Revision <= lastRev {
+			c.Editors = c.Editors[:0]
 		}
 		lastRev = en.Revision
 		if !slices.Contains(c.Editors, en.Actor) {
