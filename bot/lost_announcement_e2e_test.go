@@ -69,27 +69,42 @@ func isAnnouncement(c slackfake.Call) bool {
 	return strings.Contains(c.Form.Get("metadata"), "atomsbot_live")
 }
 
+// lostAnswer is a way Slack runs a post and the bot never hears it did.
+type lostAnswer struct {
+	name string
+	arm  func(*slackfake.Server)
+}
+
+// lostAnswers arms the next post that matches: a 500 after the post, or no
+// answer before the client gives up.
+func lostAnswers(match func(slackfake.Call) bool) []lostAnswer {
+	return []lostAnswer{
+		{name: "500 after the post", arm: func(f *slackfake.Server) {
+			f.FailAfterNextIf("chat.postMessage", 1, http.StatusInternalServerError, match)
+		}},
+		{name: "answer after the client's timeout", arm: func(f *slackfake.Server) {
+			f.HoldNextIf("chat.postMessage", 1, match)
+		}},
+	}
+}
+
+// newGiveUpHarness is a harness whose Slack client gives up on an answer
+// the fake Slack holds.
+func newGiveUpHarness(t *testing.T, b backend) *harness {
+	g := &giveUp{base: http.DefaultTransport}
+	h := newHarness(t, b, func(c *harnessConfig) { c.slackHTTP = &http.Client{Transport: g} })
+	g.fake = h.slack // made by the harness
+	return h
+}
+
 // When Slack runs the announcement but its answer is lost — a 500 after the
 // post, or no answer before the client gives up — the next try, on another
 // replica, finds the post in the channel's history: exactly one "is live".
 func TestLostAnnouncementAnswerAcrossReplicas(t *testing.T) {
-	tests := []struct {
-		name string
-		arm  func(*slackfake.Server)
-	}{
-		{name: "500 after the post", arm: func(f *slackfake.Server) {
-			f.FailAfterNextIf("chat.postMessage", 1, http.StatusInternalServerError, isAnnouncement)
-		}},
-		{name: "answer after the client's timeout", arm: func(f *slackfake.Server) {
-			f.HoldNextIf("chat.postMessage", 1, isAnnouncement)
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range lostAnswers(isAnnouncement) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, b backend) {
-				g := &giveUp{base: http.DefaultTransport}
-				h := newHarness(t, b, func(c *harnessConfig) { c.slackHTTP = &http.Client{Transport: g} })
-				g.fake = h.slack // made by the harness
+				h := newGiveUpHarness(t, b)
 				first, other := h.bot, h.replica("replica-b")
 				agent, ts := h.promote(first, alice)
 				tt.arm(h.slack)

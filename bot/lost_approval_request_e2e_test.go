@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -20,23 +19,10 @@ func isApprovalRequest(c slackfake.Call) bool {
 // try, on another replica, finds the request in the channel's history:
 // exactly one request, whose buttons work.
 func TestLostApprovalRequestAnswerAcrossReplicas(t *testing.T) {
-	tests := []struct {
-		name string
-		arm  func(*slackfake.Server)
-	}{
-		{name: "500 after the post", arm: func(f *slackfake.Server) {
-			f.FailAfterNextIf("chat.postMessage", 1, http.StatusInternalServerError, isApprovalRequest)
-		}},
-		{name: "answer after the client's timeout", arm: func(f *slackfake.Server) {
-			f.HoldNextIf("chat.postMessage", 1, isApprovalRequest)
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range lostAnswers(isApprovalRequest) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, b backend) {
-				g := &giveUp{base: http.DefaultTransport}
-				h := newHarness(t, b, func(c *harnessConfig) { c.slackHTTP = &http.Client{Transport: g} })
-				g.fake = h.slack // made by the harness
+				h := newGiveUpHarness(t, b)
 				first, other := h.bot, h.replica("replica-b")
 				tt.arm(h.slack)
 				agent, ts := h.promote(first, alice)
