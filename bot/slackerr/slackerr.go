@@ -7,6 +7,7 @@ package slackerr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is what a failure means for the caller.
@@ -58,6 +59,10 @@ type Error struct {
 	Channel string // the channel the call was about, when there was one
 	Kind    Kind
 	Err     error
+	// RetryAfter is how long Slack asked to wait before calling again when
+	// it rate-limited the call and the client did not wait it out; 0 when
+	// Slack gave no wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return "slack " + e.Method + ": " + e.Err.Error() }
@@ -79,6 +84,16 @@ func As(err error) (*Error, bool) {
 func Is(err error, k Kind) bool {
 	se, ok := As(err)
 	return ok && se.Kind == k
+}
+
+// RetryAfter returns the wait Slack asked for before the next call, when err
+// is a Slack rate limit that carries one.
+func RetryAfter(err error) (time.Duration, bool) {
+	se, ok := As(err)
+	if !ok || se.RetryAfter <= 0 {
+		return 0, false
+	}
+	return se.RetryAfter, true
 }
 
 // Permanent reports whether err is a Slack failure that cannot heal by

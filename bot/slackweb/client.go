@@ -81,7 +81,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // call runs f, retrying when Slack rate-limits it. A failure comes back as a
 // *slackerr.Error saying what it means (try again, find out first, or stop);
-// only rate limits are retried here, with Slack's Retry-After.
+// only rate limits are retried here, with Slack's Retry-After. A wait that
+// would outlast ctx's deadline is not started: the call fails at once with
+// the wait in the error, so the caller can come back then instead of being
+// held until its deadline for nothing.
 func (c *Client) call(ctx context.Context, method, channel string, f func() error) error {
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -96,6 +99,10 @@ func (c *Client) call(ctx context.Context, method, channel string, f func() erro
 		wait := rl.RetryAfter
 		if wait <= 0 {
 			wait = time.Second
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
+			c.log.Debug("slack rate limit: the wait outlasts the deadline", "method", method, "wait", wait)
+			break
 		}
 		c.log.Debug("slack rate limit: waiting", "method", method, "wait", wait)
 		if serr := c.sleep(ctx, wait); serr != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/bot/slackfake"
 )
 
@@ -53,6 +54,9 @@ func TestRateLimitRetriedWithRetryAfter(t *testing.T) {
 	err := c.Update(context.Background(), "C1", "1.1", render.Note("x"))
 	if err == nil || !strings.Contains(err.Error(), "chat.update") {
 		t.Fatalf("Update with persistent 429 = %v, want an error naming the method", err)
+	}
+	if d, ok := slackerr.RetryAfter(err); !ok || d != time.Second {
+		t.Errorf("RetryAfter of the last 429 = %v, %v; want 1s", d, ok)
 	}
 }
 

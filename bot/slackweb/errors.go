@@ -97,6 +97,7 @@ func classify(method, channel string, err error) *slackerr.Error {
 		}
 	case errors.As(err, &rl):
 		se.Code = "ratelimited"
+		se.RetryAfter = rl.RetryAfter
 	case errors.As(err, &status):
 		switch {
 		case status.Code == http.StatusTooManyRequests:

@@ -145,14 +145,18 @@ func (e *Engine) process(ctx, steps context.Context, claims []state.Claim, lease
 // step that used up its time, or was cut short at shutdown, still hands its
 // item on instead of leaving it leased until the lease lapses. It returns the
 // step's error; one Slack will never get over (logged where it happened) does
-// not make the item come back.
+// not make the item come back. A step Slack rate-limited comes back when
+// Slack said it takes calls again: sooner would be refused, later waits for
+// nothing.
 func (e *Engine) runItem(ctx context.Context, item string, first bool) error {
 	sctx, cancel := context.WithTimeout(ctx, e.stepTimeout())
 	defer cancel()
 	next, stepErr := e.step(sctx, item, first)
 	if stepErr != nil && !slackerr.Permanent(stepErr) {
 		e.log.Warn("step", "item", item, "err", stepErr)
-		if next.IsZero() {
+		if wait, ok := slackerr.RetryAfter(stepErr); ok {
+			next = e.now().Add(wait)
+		} else if next.IsZero() {
 			next = e.now().Add(5 * e.cfg.PollInterval)
 		}
 	}
@@ -221,6 +225,11 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 		np, err := e.postApproval(ctx, p, approvals)
 		if slackerr.Permanent(err) {
 			return e.unposted(ctx, p, err)
+		}
+		if wait, ok := slackerr.RetryAfter(err); ok {
+			// Rate-limited: the request is the next thing to do, once
+			// Slack takes it (runItem logs the error).
+			return e.now().Add(wait), err
 		}
 		if err != nil {
 			e.log.Warn("approval request", "promotion", p.ID, "err", err)

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/atomsbot/atomsbot/atoms/platform"
 	"github.com/atomsbot/atomsbot/bot/render"
+	"github.com/atomsbot/atomsbot/bot/slackerr"
 	"github.com/atomsbot/atomsbot/state"
 	"github.com/atomsbot/atomsbot/state/statetest"
 	"github.com/redis/go-redis/v9"
@@ -51,16 +53,23 @@ func runEngine(t *testing.T, e *Engine) (stop func() time.Duration) {
 }
 
 // rateLimitedSlack is Slack rate-limiting the approval request (a post
-// outside a thread) until a moment: the client waits out Retry-After within
-// the call's context, as slackweb does, and the post then goes through.
+// outside a thread) until a moment, as slackweb meets it: a wait that fits
+// the call's deadline is waited out and the post then goes through; a longer
+// one fails the call at once, with the wait in the error. It counts the
+// approval requests tried.
 type rateLimitedSlack struct {
 	*fakeSlack
 	until time.Time
+	tries atomic.Int32
 }
 
 func (s *rateLimitedSlack) Post(ctx context.Context, channel, thread string, m render.Message) (string, error) {
 	if thread == "" {
+		s.tries.Add(1)
 		if wait := time.Until(s.until); wait > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
+				return "", &slackerr.Error{Method: "chat.postMessage", Code: "ratelimited", Channel: channel, Kind: slackerr.Temporary, Err: errors.New("slack rate limit exceeded"), RetryAfter: wait}
+			}
 			select {
 			case <-ctx.Done():
 				return "", ctx.Err()
@@ -72,9 +81,10 @@ func (s *rateLimitedSlack) Post(ctx context.Context, channel, thread string, m r
 }
 
 // TestRateLimitedApprovalRequest: Slack answering the approval request with
-// Retry-After: 30 — longer than a step may take — delays the request by
-// that wait and a poll, not by a lease: the step that ran out of time still
-// reschedules its item.
+// Retry-After: 30 — longer than a step may take — makes the promotion due
+// again when Slack takes calls again, not at the next poll: the request is
+// tried once at the promote and once more after the wait, and goes out then,
+// with no poll wasted on it and no step held for the wait.
 func TestRateLimitedApprovalRequest(t *testing.T) {
 	const retryAfter = 30 * time.Second
 	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
@@ -88,6 +98,13 @@ func TestRateLimitedApprovalRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if took := time.Since(start); took > 0 {
+				t.Errorf("the promote took %s with Slack rate-limiting it, want no wait", took)
+			}
+			at, owner, ok, err := store.Scheduled(context.Background(), state.PromotionItem(p.ID))
+			if err != nil || !ok || owner != "" || !at.Equal(start.Add(retryAfter)) {
+				t.Errorf("after the refused request the promotion is due %s, leased to %q (queued %v, err %v); want due %s, leased to nobody", at, owner, ok, err, start.Add(retryAfter))
+			}
 			for {
 				cur, err := store.Promotion(context.Background(), p.ID)
 				if err != nil {
@@ -100,8 +117,11 @@ func TestRateLimitedApprovalRequest(t *testing.T) {
 			}
 			took := time.Since(start)
 			t.Logf("approval request out %s after the promote", took)
-			if limit := retryAfter + r.cfg.PollInterval + maxTick; took > limit {
+			if limit := retryAfter + maxTick; took > limit {
 				t.Errorf("the approval request went out %s after the promote, want within %s", took, limit)
+			}
+			if n := sl.tries.Load(); n != 2 {
+				t.Errorf("the approval request was tried %d times, want 2 (refused, then after the wait)", n)
 			}
 			stop()
 		})
