@@ -91,7 +91,7 @@ func (h *Handler) saveFailed(ctx context.Context, sess state.EditSession, user s
 		if !ce.Gone {
 			// Rebased before the form shows the conflict, so that the
 			// next Save overwrites knowingly.
-			h.rebase(ctx, sess)
+			h.rebase(ctx, sess, changed)
 		}
 		if !out.refuse(ctx, errs) {
 			say(":warning: Nothing was saved: " + render.Escape(ce.Error()) + ", so their changes are not overwritten. Open the form again with `/atoms edit " +
@@ -132,15 +132,20 @@ func conflictErrors(ce *platform.ConflictError, changed map[string]string) map[s
 }
 
 // rebase moves an open form's session onto the draft as it is now, so that
-// saving again knowingly overwrites the conflicting change.
-func (h *Handler) rebase(ctx context.Context, sess state.EditSession) {
+// saving again knowingly overwrites the conflicting change. Only the fields
+// the user changed move on: the others still show what the form opened
+// with, and must keep counting as unchanged, or saving again would put
+// those old values back over someone else's newer ones.
+func (h *Handler) rebase(ctx context.Context, sess state.EditSession, changed map[string]string) {
 	ed, err := h.atoms.EditForm(ctx, sess.AgentID, sess.DraftID)
 	if err != nil {
 		h.log.Warn("re-read the draft after a conflict", "err", err)
 		return
 	}
-	for name := range sess.Original {
-		sess.Original[name] = ed.Values[name]
+	for name := range changed {
+		if _, ok := sess.Original[name]; ok {
+			sess.Original[name] = ed.Values[name]
+		}
 	}
 	sess.Basis, sess.Revision = ed.Basis, ed.Draft.Revision
 	if err := h.store.PutSession(ctx, sess, h.cfg.SessionTTL); err != nil {

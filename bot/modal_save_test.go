@@ -263,6 +263,38 @@ func TestEditConflictShownInFormThenOverwrittenOnSaveAgain(t *testing.T) {
 	})
 }
 
+// TestEditConflictSaveAgainKeepsTheirOtherChanges: alice changed only the
+// voice; meanwhile dana changed the first message. The conflict is shown,
+// and saving the form again overwrites only what alice changed: dana's
+// first message, which the form still shows as it was, stays hers.
+func TestEditConflictSaveAgainKeepsTheirOtherChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		h := newHarness(t, b)
+		a := h.agent(demoAgent)
+		f := h.openEdit(alice, `support-concierge "Refund policy update"`)
+		theirs := "Their greeting, saved first"
+		draftID := a.Drafts[0].DraftID
+		if _, err := h.atomsClientAs("dana").UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
+			t.Fatal(err)
+		}
+		mine := map[string]string{"voiceId": "arman"}
+		if rec := h.submit(alice, f, mine); !strings.Contains(rec.Body.String(), `"response_action":"errors"`) {
+			t.Fatalf("first save ack = %d %s, want the conflict in the form", rec.Code, rec.Body)
+		}
+		if rec := h.submit(alice, f, mine); rec.Code != 200 || rec.Body.Len() != 0 {
+			t.Fatalf("second save ack = %d %s, want the modal closed", rec.Code, rec.Body)
+		}
+		ps := h.patches()
+		if len(ps) != 2 || !reflect.DeepEqual(patchKeys(ps[1]), []string{"synthesizer"}) {
+			t.Errorf("%d PATCHes, the last of %v; want one of the voice only", len(ps), patchKeys(ps[len(ps)-1]))
+		}
+		cfg, _ := h.sim.Config(a.ID, draftID)
+		if cfg["firstMessage"] != theirs || voiceOf(cfg) != "arman" {
+			t.Errorf("after saving again: first message %q, voice %s; want dana's greeting and alice's voice", cfg["firstMessage"], voiceOf(cfg))
+		}
+	})
+}
+
 func TestEditExpiredSession(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
