@@ -98,7 +98,8 @@ func fileSafe(s string) string {
 }
 
 // cmdPromote refuses what it can tell at once (a promotion in flight, the
-// same draft published already, no such draft, a draft without changes) before it says
+// same draft published already, no such draft, a draft being published or
+// without changes) before it says
 // "Publishing…": the command's ack says nothing, so no refusal follows a
 // promise.
 func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
@@ -117,7 +118,7 @@ func (h *Handler) cmdPromote(ctx context.Context, sc slack.SlashCommand, c comma
 		Agent: agent, Draft: draft, Label: c.Label,
 		Requester: sc.UserID, RequesterName: sc.UserName, Channel: sc.ChannelID, ChangesChecked: true,
 	}
-	if err := h.engine.CheckChanges(ctx, req); err != nil {
+	if err := h.engine.CheckPromote(ctx, req); err != nil {
 		return reply{}, err
 	}
 	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Publishing %s of %s…", render.Literal(cmp.Or(draft.Name, draft.ID)), render.Literal(agent.Name)))))
@@ -164,7 +165,8 @@ func (h *Handler) inFlight(ctx context.Context, agent platform.Agent, draftRef s
 }
 
 // cmdRollback, like cmdPromote, refuses what it can tell at once (a
-// promotion in flight, no such version) before it says "Preparing…".
+// promotion in flight, no such version, the version already active) before
+// it says "Preparing…".
 func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c command.Command) (reply, error) {
 	agent, err := h.resolveAgent(ctx, c.Agent)
 	if err != nil {
@@ -177,8 +179,12 @@ func (h *Handler) cmdRollback(ctx context.Context, sc slack.SlashCommand, c comm
 	if err != nil {
 		return reply{}, err
 	}
+	req := workflow.RollbackRequest{Agent: agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID}
+	if err := workflow.CheckRollback(req); err != nil {
+		return reply{}, err
+	}
 	h.send(ctx, sc, single(render.Note(fmt.Sprintf(":hourglass_flowing_sand: Preparing the rollback of %s to %s…", render.Literal(agent.Name), render.Escape(cmp.Or(v.Ref, c.Version))))))
-	p, err := h.engine.Rollback(ctx, workflow.RollbackRequest{Agent: agent, Version: v, Requester: sc.UserID, Channel: sc.ChannelID})
+	p, err := h.engine.Rollback(ctx, req)
 	if err != nil {
 		return reply{}, err
 	}

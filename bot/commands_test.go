@@ -428,3 +428,49 @@ func TestReplyFallsBackToWebAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusalsKnownAtOnceComeWithoutAPromise: a rollback to the version
+// that is already active, and a promotion of a draft whose publish (started
+// on Atoms) is being scanned, are refused in one message, with no
+// "Preparing…" or "Publishing…" before it.
+func TestRefusalsKnownAtOnceComeWithoutAPromise(t *testing.T) {
+	onBothModels(t, func(t *testing.T, h *harness) {
+		a := h.agent(demoAgent)
+		tests := []struct {
+			name, cmd, want, promise string
+			branchesOnly             bool
+			setup                    func(t *testing.T)
+		}{
+			{name: "rollback to the active version", cmd: "rollback support-concierge v3", want: "already the active version", promise: "Preparing"},
+			{name: "promote a draft being published", cmd: `promote support-concierge "Refund policy update"`, want: "being published already", promise: "Publishing",
+				branchesOnly: true, setup: func(t *testing.T) {
+					branches, _ := h.sim.Branches(a.ID)
+					for _, b := range branches {
+						if b.Name == "Refund policy update" {
+							if _, err := h.atomsClient().PublishBranchDraft(t.Context(), a.ID, b.ID, "from the API"); err != nil {
+								t.Fatal(err)
+							}
+							return
+						}
+					}
+					t.Fatalf("no branch Refund policy update: %+v", branches)
+				}},
+		}
+		for _, tt := range tests {
+			if tt.branchesOnly && !h.cfg.sim.BranchModel {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				if tt.setup != nil {
+					tt.setup(t)
+				}
+				before := len(h.ephemeralTo(alice))
+				rec := h.bot.command(alice, tt.cmd)
+				said := h.ephemeralTo(alice)[before:]
+				if rec.Body.Len() != 0 || len(said) != 1 || !strings.Contains(said[0], tt.want) || strings.Contains(said[0], tt.promise) {
+					t.Errorf("/atoms %s: ack %s, then %q; want one refusal saying %q", tt.cmd, rec.Body, said, tt.want)
+				}
+			})
+		}
+	})
+}

@@ -22,7 +22,7 @@ type PromoteRequest struct {
 	Requester     string // Slack user id
 	RequesterName string // for the default label (version labels live outside Slack)
 	Channel       string
-	// ChangesChecked: CheckChanges passed just before (the front door
+	// ChangesChecked: CheckPromote passed just before (the front door
 	// checks before it says "Publishing…"), so Promote does not diff again.
 	ChangesChecked bool
 }
@@ -61,11 +61,8 @@ func Permalink(channel, ts string) string {
 // take the approval request (the bot is not in the channel, say), the
 // promotion is Failed and the error is that *slackerr.Error, for the reply.
 func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promotion, error) {
-	if !req.Draft.Open {
-		return state.Promotion{}, refused("%s has no open draft on “%s” to promote.", render.Escape(req.Agent.Name), render.Escape(req.Draft.Name))
-	}
-	if req.Draft.Scanning {
-		return state.Promotion{}, refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Escape(req.Draft.Name), render.Escape(req.Agent.Name))
+	if err := promotable(req); err != nil {
+		return state.Promotion{}, err
 	}
 	active := e.promoteBase(ctx, req)
 	if !req.ChangesChecked {
@@ -100,8 +97,8 @@ func (e *Engine) Promote(ctx context.Context, req PromoteRequest) (state.Promoti
 // platform checks that its security check passed (verified, not assumed).
 func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (state.Promotion, error) {
 	v := req.Version
-	if v.ID == req.Agent.LiveVersionID || v.Live {
-		return state.Promotion{}, refused("%s is already the active version of %s.", render.Escape(v.Ref), render.Escape(req.Agent.Name))
+	if err := CheckRollback(req); err != nil {
+		return state.Promotion{}, err
 	}
 	r, err := e.atoms.PrepareRollback(ctx, req.Agent.ID, v, req.Agent.LiveVersionID)
 	if err != nil {

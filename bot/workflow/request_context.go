@@ -56,10 +56,34 @@ func activeName(ref string) string {
 	return "the active " + render.Escape(ref)
 }
 
-// CheckChanges refuses a draft that changes nothing against the active
-// version (a *RefusedError), before anything is published or promised.
-func (e *Engine) CheckChanges(ctx context.Context, req PromoteRequest) error {
+// CheckPromote refuses (a *RefusedError) a draft that cannot be promoted —
+// not open, already being published, or changing nothing against the
+// active version — before anything is published or promised.
+func (e *Engine) CheckPromote(ctx context.Context, req PromoteRequest) error {
+	if err := promotable(req); err != nil {
+		return err
+	}
 	return e.nothingToPromote(ctx, req, e.promoteBase(ctx, req).Ref)
+}
+
+// promotable refuses a draft that is not open or is being published.
+func promotable(req PromoteRequest) error {
+	if !req.Draft.Open {
+		return refused("%s has no open draft on “%s” to promote.", render.Literal(req.Agent.Name), render.Literal(req.Draft.Name))
+	}
+	if req.Draft.Scanning {
+		return refused("Draft “%s” of %s is being published already (its security check is running); wait for it to finish.", render.Literal(req.Draft.Name), render.Literal(req.Agent.Name))
+	}
+	return nil
+}
+
+// CheckRollback refuses a rollback to the version that is already active,
+// before anything is prepared or promised.
+func CheckRollback(req RollbackRequest) error {
+	if v := req.Version; v.ID == req.Agent.LiveVersionID || v.Live {
+		return refused("%s is already the active version of %s.", render.Escape(v.Ref), render.Literal(req.Agent.Name))
+	}
+	return nil
 }
 
 // promoteBase is the version active at the request: named by the draft when
