@@ -308,7 +308,7 @@ func (h *Handler) cmdVersions(ctx context.Context, c command.Command) (reply, er
 	}
 	page, err := h.atoms.Versions(ctx, agent.ID, platform.VersionQuery{Branch: c.Branch, Limit: 40})
 	if errors.Is(err, platform.ErrNotFound) && c.Branch != "" {
-		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(c.Agent))}
+		return reply{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms drafts %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(refArg(agent.Name, agent.ID)))}
 	}
 	if err != nil {
 		return reply{}, err

@@ -126,9 +126,9 @@ func (h *Handler) loadEdit(ctx context.Context, o editOpener, viewID string, tar
 	case t.from != nil:
 		ed, err = h.atoms.EditVersion(ctx, agent.ID, *t.from)
 	case draft.Scanning:
-		return slack.ModalViewRequest{}, &workflow.RefusedError{Msg: fmt.Sprintf("Draft “%s” of %s is being published (its security check is running) and cannot be edited until that finishes.", render.Escape(draft.Name), render.Escape(agent.Name))}
+		return slack.ModalViewRequest{}, &workflow.RefusedError{Msg: fmt.Sprintf("Draft “%s” of %s is being published (its security check is running) and cannot be edited until that finishes.", render.Literal(draft.Name), render.Literal(agent.Name))}
 	case draft.ID == "" && agent.LiveVersionID == "":
-		return slack.ModalViewRequest{}, &RefError{Msg: render.Escape(agent.Name) + " has no active version to start a draft from."}
+		return slack.ModalViewRequest{}, &RefError{Msg: render.Literal(agent.Name) + " has no active version to start a draft from."}
 	default:
 		ed, err = h.atoms.EditForm(ctx, agent.ID, draft.ID)
 	}
@@ -213,7 +213,7 @@ func (h *Handler) reopenTarget(ctx context.Context, p state.Promotion) (editTarg
 			what = "went live"
 		}
 		return editTarget{}, &workflow.RefusedError{Msg: fmt.Sprintf("The promotion of %s %s %s, so there is nothing to reopen. To change the agent, use `/atoms edit %s`.",
-			render.Escape(p.AgentName), render.Escape(workflow.VersionName(p)), what, render.Escape(agentRef))}
+			render.Literal(p.AgentName), render.Escape(workflow.VersionName(p)), what, render.Escape(agentRef))}
 	}
 	agent, err := h.atoms.Agent(ctx, p.AgentID)
 	if err != nil {
@@ -231,7 +231,7 @@ func (h *Handler) reopenTarget(ctx context.Context, p state.Promotion) (editTarg
 		}
 	}
 	return editTarget{}, &RefError{Msg: fmt.Sprintf("The promotion of %s published nothing, and the draft it came from is gone. Start again with `/atoms edit %s`.",
-		render.Escape(p.AgentName), render.Escape(agentRef))}
+		render.Literal(p.AgentName), render.Escape(agentRef))}
 }
 
 // newDraftName names a draft made by saving a form that named none: who

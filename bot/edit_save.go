@@ -163,9 +163,10 @@ func stripMrkdwn(s string) string {
 }
 
 // refArg is how to name an agent or draft in a command: by name when it is
-// one word, else by id (names with spaces would need quotes).
+// one word, else by id (names with spaces would need quotes, and a backtick
+// would end the code span the command is shown in).
 func refArg(name, id string) string {
-	if name == "" || strings.ContainsAny(name, " \t\"“”") {
+	if name == "" || strings.ContainsAny(name, " \t\"“”`") {
 		return id
 	}
 	return name

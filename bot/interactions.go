@@ -138,7 +138,7 @@ func (h *Handler) cancelClick(ctx context.Context, at buttonClick, user string) 
 		h.tell(ctx, at.Channel, user, h.failure("cancel", err).Text)
 		return
 	}
-	h.tell(ctx, at.Channel, user, fmt.Sprintf(":heavy_multiplication_x: Cancelled your request for %s %s.", render.Escape(p.AgentName), render.Escape(workflow.VersionName(p))))
+	h.tell(ctx, at.Channel, user, fmt.Sprintf(":heavy_multiplication_x: Cancelled your request for %s %s.", render.Literal(p.AgentName), render.Escape(workflow.VersionName(p))))
 }
 
 // rollbackClick is "Roll back to v3" on an "is live" message: the same
@@ -156,7 +156,7 @@ func (h *Handler) rollbackClick(ctx context.Context, channel, user, value string
 	}
 	v, err := h.atoms.Version(ctx, agentID, platform.VersionRef{ID: versionID})
 	if errors.Is(err, platform.ErrNotFound) {
-		h.tell(ctx, channel, user, ":mag: That version of "+render.Escape(agent.Name)+" is no longer on Atoms; nothing changed. See `/atoms versions "+render.Escape(agent.Name)+"`.")
+		h.tell(ctx, channel, user, ":mag: That version of "+render.Literal(agent.Name)+" is no longer on Atoms; nothing changed. See `/atoms versions "+render.Escape(refArg(agent.Name, agent.ID))+"`.")
 		return
 	}
 	if err != nil {

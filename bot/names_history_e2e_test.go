@@ -58,6 +58,7 @@ func TestNamesAsPeopleTypeThem(t *testing.T) {
 			{"unquoted draft name before a label", "promote support-concierge refund policy update ship it", []string{draftHint}, []string{"no open draft"}},
 			{"unquoted draft name, too many words", "diff support-concierge Refund policy update", []string{draftHint}, []string{"Usage:"}},
 			{"unquoted draft name to edit", "edit support-concierge Refund policy update", []string{draftHint}, []string{"Usage:"}},
+			{"a suggested command names an agent with spaces by id", "promote 'Hardship options' nope", []string{"See `/atoms drafts " + hardship + "`"}, []string{"/atoms drafts Hardship"}},
 			{"words that are no draft name", "edit support-concierge Refund policy", []string{"Name a draft to edit", "Usage:"}, []string{draftHint}},
 			{"too many words that are no name", "status Hardship extra", []string{"Too many arguments for `status`", "Usage: `/atoms status &lt;agent&gt;`"}, []string{hint}},
 			{"unclosed double quote", `status "Hardship options`, []string{":warning: A quote is not closed: add the closing quote after the name."}, []string{usage, "Usage:"}},

@@ -197,14 +197,14 @@ func (h *Handler) resolveDraft(ctx context.Context, agent platform.Agent, ref st
 		return byName[0], nil
 	}
 	if len(byName) > 1 {
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Literal(agent.Name), render.Literal(ref), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("Several drafts of %s are named “%s”; use the draft id (see `/atoms drafts %s`).", render.Literal(agent.Name), render.Literal(ref), render.Escape(refArg(agent.Name, agent.ID)))}
 	}
 	for _, d := range drafts {
 		if openOnly && !d.Open && (d.ID == ref || d.Name == ref) {
 			return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft on “%s”. Start one with `/atoms edit %s %s`.", render.Literal(agent.Name), render.Literal(d.Name), render.Escape(refArg(agent.Name, agent.ID)), render.Escape(refArg(d.Name, d.ID)))}
 		}
 	}
-	return platform.Draft{}, &RefError{Unquoted: true, Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(agent.Name))}
+	return platform.Draft{}, &RefError{Unquoted: true, Msg: fmt.Sprintf("%s has no open draft “%s”.%s See `/atoms drafts %s`.", render.Literal(agent.Name), render.Literal(ref), didYouMean(ref, names), render.Escape(refArg(agent.Name, agent.ID)))}
 }
 
 // onlyDraft is the draft to use when none was named: the only open one.
@@ -215,7 +215,7 @@ func (h *Handler) onlyDraft(ctx context.Context, agent platform.Agent) (platform
 	}
 	switch len(drafts) {
 	case 0:
-		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Literal(agent.Name), render.Escape(agent.Name))}
+		return platform.Draft{}, &RefError{Msg: fmt.Sprintf("%s has no open draft. Start one with `/atoms edit %s`.", render.Literal(agent.Name), render.Escape(refArg(agent.Name, agent.ID)))}
 	case 1:
 		return drafts[0], nil
 	}
@@ -255,10 +255,10 @@ func (h *Handler) resolveVersion(ctx context.Context, agent platform.Agent, ref 
 		case !errors.Is(err, platform.ErrNotFound):
 			return platform.Version{}, err
 		case vr.ID == "":
-			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(agent.Name))}
+			return platform.Version{}, &RefError{Msg: fmt.Sprintf("%s has %s. See `/atoms versions %s`.", render.Literal(agent.Name), render.Escape(platform.Explain(err)), render.Escape(refArg(agent.Name, agent.ID)))}
 		}
 	}
-	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Literal(ref), render.Literal(agent.Name), render.Escape(agent.Name))}
+	return platform.Version{}, &RefError{Msg: fmt.Sprintf("“%s” is not a version of %s: use vN or a version id (see `/atoms versions %s`).", render.Literal(ref), render.Literal(agent.Name), render.Escape(refArg(agent.Name, agent.ID)))}
 }
 
 // didYouMean suggests up to three names close to ref.
