@@ -152,6 +152,31 @@ func (e *Engine) postOnce(ctx context.Context, name, channel string, m render.Me
 	return e.slack.Post(ctx, channel, "", m)
 }
 
+// findTagged looks for the post an earlier try of name made, when one is on
+// record: its ts, or "" when no try is on record or nothing was found. It is
+// for an ending that must update a post whose answer was lost.
+func (e *Engine) findTagged(ctx context.Context, name, channel, event string) (string, error) {
+	b, err := e.store.Blob(ctx, announceAttemptKey(name))
+	var rec announceAttempt
+	switch {
+	case errors.Is(err, state.ErrNotFound) || err == nil && (len(b) == 0 || json.Unmarshal(b, &rec) != nil):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read post attempt: %w", err)
+	}
+	ts, err := e.slack.FindTagged(ctx, channel, render.Tag{Event: event, Key: rec.Key}, rec.Since)
+	switch {
+	case err == nil:
+		return ts, nil
+	case slackerr.Permanent(err):
+		// Not findable (no history scope, the bot left the channel): the
+		// ending goes on without it.
+		e.slackFailed("cannot look for an earlier post", err, "channel", channel)
+		return "", nil
+	}
+	return "", fmt.Errorf("look for an earlier post: %w", err)
+}
+
 // forgetAnnounceAttempt clears a try on record once its outcome is stored
 // elsewhere, for names that come back (a watched agent's "seen → current").
 func (e *Engine) forgetAnnounceAttempt(ctx context.Context, name string) {

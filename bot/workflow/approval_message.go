@@ -65,6 +65,9 @@ func (sd storedDiff) context(dashboard, agentID string) render.RequestContext {
 	return c
 }
 
+// requestAttempt names the tries of a promotion's approval request.
+func requestAttempt(id string) string { return "request:" + id }
+
 // postApproval posts the approval request once (guarded by a short lock so a
 // slow creator and a poller that took over cannot both post, and tagged so a
 // post whose answer was lost is found, not repeated) and records its ts.
@@ -94,7 +97,7 @@ func (e *Engine) postApproval(ctx context.Context, p state.Promotion, approvals 
 	}
 	m := render.Approval(e.view(p, approvals, sd))
 	m.Tag = &render.Tag{Event: render.TagRequest, Key: p.ID}
-	ts, err := e.postOnce(ctx, "request:"+p.ID, p.Channel, m)
+	ts, err := e.postOnce(ctx, requestAttempt(p.ID), p.Channel, m)
 	if err != nil {
 		return p, fmt.Errorf("post approval request: %w", err)
 	}

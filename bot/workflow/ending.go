@@ -118,6 +118,20 @@ func (e *Engine) closeOut(ctx context.Context, p state.Promotion) (state.Promoti
 	if cur.Announced {
 		return cur, nil
 	}
+	if cur.MessageTS == "" && e.messageGone(ctx, cur.ID) == "" {
+		// The request may be out with its answer lost: it ended before
+		// the next try found it (unless Slack refused it for good). Found, it gets its final look (no
+		// buttons left to click) and the note goes in its thread.
+		ts, err := e.findTagged(ctx, requestAttempt(cur.ID), cur.Channel, render.TagRequest)
+		if err != nil {
+			return cur, err
+		}
+		if ts != "" {
+			if cur, err = e.patchAnyState(ctx, cur, state.Patch{MessageTS: &ts}); err != nil {
+				return cur, fmt.Errorf("record approval message: %w", err)
+			}
+		}
+	}
 	if err := e.refreshMessage(ctx, cur, nil); err != nil {
 		return cur, err
 	}

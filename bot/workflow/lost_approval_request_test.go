@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/atomsbot/atomsbot/bot/render"
@@ -74,6 +75,54 @@ func TestApprovalRequestAnswerLost(t *testing.T) {
 					t.Errorf("%d approval requests by the end, want 1", n)
 				}
 			})
+		}
+	})
+}
+
+// TestLostApprovalRequestEndsBeforeFound: the request went out with its
+// answer lost, and the promotion ended (cancelled) before a try found it.
+// The ending finds it: the request gets its final look, with no buttons
+// left to click, and the end note goes in its thread.
+func TestLostApprovalRequestEndsBeforeFound(t *testing.T) {
+	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
+		r := newRig(t, b)
+		r.slack.loseNext(kindPost, 1)
+		p := r.promote()
+		reqs := r.requests()
+		if p.MessageTS != "" || len(reqs) != 1 {
+			t.Fatalf("ts %q and %d requests after the lost answer", p.MessageTS, len(reqs))
+		}
+		if _, err := r.eng.Cancel(r.ctx, agentID, agentName, requester); err != nil {
+			t.Fatal(err)
+		}
+		r.ticks(3)
+		np := r.wantState(p.ID, state.Cancelled)
+		if np.MessageTS != reqs[0].TS || !np.Announced {
+			t.Fatalf("recorded ts %q (announced %v), want the lost request's %q", np.MessageTS, np.Announced, reqs[0].TS)
+		}
+		var last *slackCall
+		for _, c := range r.slack.of(kindUpdate) {
+			if c.TS == reqs[0].TS {
+				last = &c
+			}
+		}
+		if last == nil || strings.Contains(last.Text(), render.ActionApprove) {
+			t.Errorf("the lost request was not given its final look: %v", last)
+		}
+		notes := 0
+		for _, c := range r.slack.of(kindPost) {
+			if c.Thread == reqs[0].TS {
+				notes++
+			}
+			if c.Thread == "" && c.Tag.Event == "" {
+				t.Errorf("a note went to the channel instead of the request's thread: %q", c.Text())
+			}
+		}
+		if notes == 0 {
+			t.Error("no end note in the request's thread")
+		}
+		if n := len(r.requests()); n != 1 {
+			t.Errorf("%d approval requests, want 1", n)
 		}
 	})
 }
