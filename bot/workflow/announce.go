@@ -20,7 +20,7 @@ func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, erro
 	case p.State == state.Live:
 		if !p.Announced {
 			if err := e.announce(ctx, p); err != nil {
-				return e.now().Add(5 * e.cfg.PollInterval), err
+				return e.retryAt(err), err
 			}
 			// Housekeeping after the news, not before it: best effort.
 			if err := e.atoms.Tidy(ctx, releaseOf(p)); err != nil {
@@ -31,13 +31,13 @@ func (e *Engine) finish(ctx context.Context, p state.Promotion) (time.Time, erro
 		// the announcement, for a while: a message Slack keeps refusing
 		// (deleted, say) is given up on.
 		if err := e.refreshMessage(ctx, p, nil); err != nil && e.now().Sub(p.ActivatedAt) < finalLookPatience {
-			return e.now().Add(5 * e.cfg.PollInterval), err
+			return e.retryAt(err), err
 		}
 	case p.Announced:
 	case p.State.Terminal():
 		e.abandon(ctx, p)
 		if _, err := e.closeOut(ctx, p); err != nil {
-			return e.now().Add(5 * e.cfg.PollInterval), err
+			return e.retryAt(err), err
 		}
 	}
 	return time.Time{}, nil

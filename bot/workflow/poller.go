@@ -145,19 +145,15 @@ func (e *Engine) process(ctx, steps context.Context, claims []state.Claim, lease
 // step that used up its time, or was cut short at shutdown, still hands its
 // item on instead of leaving it leased until the lease lapses. It returns the
 // step's error; one Slack will never get over (logged where it happened) does
-// not make the item come back. A step Slack rate-limited comes back when
-// Slack said it takes calls again: sooner would be refused, later waits for
-// nothing.
+// not make the item come back.
 func (e *Engine) runItem(ctx context.Context, item string, first bool) error {
 	sctx, cancel := context.WithTimeout(ctx, e.stepTimeout())
 	defer cancel()
 	next, stepErr := e.step(sctx, item, first)
 	if stepErr != nil && !slackerr.Permanent(stepErr) {
 		e.log.Warn("step", "item", item, "err", stepErr)
-		if wait, ok := slackerr.RetryAfter(stepErr); ok {
-			next = e.now().Add(wait)
-		} else if next.IsZero() {
-			next = e.now().Add(5 * e.cfg.PollInterval)
+		if next.IsZero() {
+			next = e.retryAt(stepErr)
 		}
 	}
 	if err := e.handOn(ctx, item, next); err != nil && !errors.Is(err, state.ErrNotOwner) {
@@ -226,10 +222,11 @@ func (e *Engine) stepPublished(ctx context.Context, p state.Promotion, approvals
 		if slackerr.Permanent(err) {
 			return e.unposted(ctx, p, err)
 		}
-		if wait, ok := slackerr.RetryAfter(err); ok {
+		if _, ok := slackerr.RetryAfter(err); ok {
 			// Rate-limited: the request is the next thing to do, once
-			// Slack takes it (runItem logs the error).
-			return e.now().Add(wait), err
+			// Slack takes it, unless the promotion expires first
+			// (runItem logs the error).
+			return e.nextLook(p, e.retryAt(err)), err
 		}
 		if err != nil {
 			e.log.Warn("approval request", "promotion", p.ID, "err", err)
@@ -333,6 +330,16 @@ func (e *Engine) nextLook(p state.Promotion, at time.Time) time.Time {
 		return earliest(at, exp)
 	}
 	return at
+}
+
+// retryAt is when to try again after a step failed with err: when Slack
+// said it takes calls again if it rate-limited the step (sooner would be
+// refused, later waits for nothing), else after a few polls.
+func (e *Engine) retryAt(err error) time.Time {
+	if wait, ok := slackerr.RetryAfter(err); ok {
+		return e.now().Add(wait)
+	}
+	return e.now().Add(5 * e.cfg.PollInterval)
 }
 
 func earliest(a, b time.Time) time.Time {
