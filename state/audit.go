@@ -17,6 +17,8 @@ type AuditEntry struct {
 	PromotionID string
 	VersionID   string
 	Detail      string
+	// DraftID is the draft a promotion or an edit is of ("" for others).
+	DraftID string
 	// Revision is the draft revision an edit produced (0 for other actions).
 	Revision int
 	At       time.Time
@@ -40,7 +42,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 		Values: []any{
 			"actor", e.Actor, "action", e.Action, "promotion", e.PromotionID,
 			"version", e.VersionID, "detail", e.Detail, "at", ms(e.At),
-			"rev", strconv.Itoa(e.Revision),
+			"draft", e.DraftID, "rev", strconv.Itoa(e.Revision),
 		},
 	}).Err()
 	if err != nil {
@@ -65,7 +67,7 @@ func (s *Store) AuditLog(ctx context.Context, agentID string, n int) ([]AuditEnt
 		out = append(out, AuditEntry{
 			AgentID: agentID, Actor: str("actor"), Action: str("action"),
 			PromotionID: str("promotion"), VersionID: str("version"),
-			Detail: str("detail"), Revision: rev, At: fromMS(str("at")),
+			Detail: str("detail"), DraftID: str("draft"), Revision: rev, At: fromMS(str("at")),
 		})
 	}
 	return out, nil

@@ -13,7 +13,7 @@ func TestAudit(t *testing.T) {
 		var written []AuditEntry
 		for i := range 5 {
 			e.clock.Advance(time.Second)
-			en := AuditEntry{AgentID: "a1", Actor: fmt.Sprint("U", i), Action: "approve", PromotionID: "p1", VersionID: "v1", Detail: fmt.Sprint("step ", i), Revision: i}
+			en := AuditEntry{AgentID: "a1", Actor: fmt.Sprint("U", i), Action: "approve", PromotionID: "p1", VersionID: "v1", Detail: fmt.Sprint("step ", i), DraftID: fmt.Sprint("d", i), Revision: i}
 			if err := e.store.Audit(ctx, en); err != nil {
 				t.Fatal(err)
 			}

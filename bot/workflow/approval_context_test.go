@@ -108,6 +108,30 @@ func TestApprovalRequestEditorsOfThisDraftOnly(t *testing.T) {
 	})
 }
 
+// TestApprovalRequestEditorsSinceLastPublished: saves through atomsbot of a
+// draft that was published since (on a platform with branches the next
+// draft of the branch has the same name) are not this draft's: the request
+// names who edited it on Atoms instead.
+func TestApprovalRequestEditorsSinceLastPublished(t *testing.T) {
+	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
+		r := newRig(t, b)
+		id := "draft-" + agentID
+		r.eng.RecordEdit(r.ctx, agentID, id, 1, mallory)
+		r.eng.RecordEdit(r.ctx, agentID, id, 2, mallory)
+		first := r.published()
+		if _, err := r.eng.Reject(r.ctx, first.ID, first.ApprovalKey(), bob, ""); err != nil {
+			t.Fatal(err)
+		}
+		r.ticks(2)
+		// The branch's next draft, edited twice on Atoms by Dana.
+		draft := r.plat.agents[agentID].drafts[id]
+		draft.Open, draft.Revision, draft.LastEditor = true, 2, "Dana"
+		second := r.published()
+		wantShows(t, "the approval request", r.requestText(second),
+			[]string{"edited by Dana (last edit on Atoms)"}, []string{"<@UMAL>"})
+	})
+}
+
 // TestNothingToPromoteIsRefusedBeforePublishing: a draft that changes
 // nothing against the active version is refused, and nothing is staged,
 // published, locked or posted.

@@ -47,7 +47,7 @@ func (e *Engine) exclusive(ctx context.Context, name string) (release func(), er
 func (e *Engine) audit(ctx context.Context, p state.Promotion, actor, action, detail string) {
 	err := e.store.Audit(ctx, state.AuditEntry{
 		AgentID: p.AgentID, Actor: actor, Action: action, PromotionID: p.ID,
-		VersionID: p.VersionID, Detail: detail, At: e.now(),
+		VersionID: p.VersionID, DraftID: p.DraftID, Detail: detail, At: e.now(),
 	})
 	if err != nil {
 		e.log.Warn("audit", "promotion", p.ID, "err", err)

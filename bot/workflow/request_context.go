@@ -24,7 +24,7 @@ func contextBlobKey(id string) string { return "approval-context:" + id }
 // making its revision rev, so that a promotion of the draft names its
 // editors.
 func (e *Engine) RecordEdit(ctx context.Context, agentID, draftID string, rev int, user string) {
-	en := state.AuditEntry{AgentID: agentID, Actor: user, Action: auditEdit, Detail: draftID, Revision: rev, At: e.now()}
+	en := state.AuditEntry{AgentID: agentID, Actor: user, Action: auditEdit, Detail: draftID, DraftID: draftID, Revision: rev, At: e.now()}
 	if err := e.store.Audit(ctx, en); err != nil {
 		e.log.Warn("audit", "agent", agentID, "err", err)
 	}
@@ -124,12 +124,17 @@ func (e *Engine) promoteContext(ctx context.Context, req PromoteRequest, active 
 	}
 	trail := e.auditTrail(ctx, req.Agent.ID)
 	slices.Reverse(trail) // oldest first: editors in the order they joined
-	// A draft's revisions only grow. On a platform with branches the draft
-	// is named by its branch, so the edits on record may include an earlier
-	// draft of the branch: a revision that does not grow starts a new
-	// draft, and one beyond the draft's own cannot be of it.
+	// On a platform with branches the draft is named by its branch, so the
+	// edits on record may include an earlier draft of the branch. Only the
+	// edits since the draft was last published through atomsbot count; and
+	// as a draft's revisions only grow, a revision that does not grow starts
+	// a new draft, and one beyond the draft's own cannot be of it.
 	lastRev := 0
 	for _, en := range trail {
+		if en.Action == state.AuditPublished && en.DraftID == req.Draft.ID {
+			c.Editors, lastRev = c.Editors[:0], 0
+			continue
+		}
 		if en.Action != auditEdit || en.Detail != req.Draft.ID || en.Revision > req.Draft.Revision && req.Draft.Revision > 0 {
 			continue
 		}
