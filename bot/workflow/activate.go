@@ -116,7 +116,9 @@ func (e *Engine) activate(ctx context.Context, p state.Promotion) (time.Time, er
 		key = fmt.Sprintf("announce:%s:%s:promotion:%s", p.AgentID, p.VersionID, p.ID)
 		e.markSeen(ctx, p)
 	}
-	if _, _, err := e.store.AcquireLock(ctx, key, p.ID, e.cfg.Lease); err != nil {
+	// Held as long as the watch's claims: the owner is this promotion, so
+	// the claim cannot lapse to the watch while the news is being posted.
+	if _, _, err := e.store.AcquireLock(ctx, key, p.ID, announceTTL); err != nil {
 		return e.soon(), fmt.Errorf("claim announcement: %w", err)
 	}
 	// Remember the key: the announcement may be retried by another replica.

@@ -131,15 +131,19 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	return next, nil
 }
 
-// promotionOwns reports whether an atomsbot promotion in flight is activating
-// versionID (it holds the agent's lock until it is live).
+// promotionOwns reports whether an atomsbot promotion in flight accounts for
+// versionID being live (it holds the agent's lock until it is live): it names
+// that version, or it is activating — the live version can then be one it
+// has not recorded yet (a rollback on branches restores under a new id, and
+// that can go live before the activation's answer is in). A change made
+// elsewhere meanwhile is reported once the promotion has ended.
 func (e *Engine) promotionOwns(ctx context.Context, agentID, versionID string) bool {
 	holder, err := e.store.LockHolder(ctx, state.AgentLock(agentID))
 	if err != nil || holder == "" {
 		return false
 	}
 	p, err := e.store.Promotion(ctx, holder)
-	return err == nil && p.VersionID == versionID && !p.State.Done()
+	return err == nil && !p.State.Done() && (p.VersionID == versionID || p.State == state.Activating)
 }
 
 // watchAttempt names the announcement of a watched agent's change from seen

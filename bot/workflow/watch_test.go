@@ -257,6 +257,37 @@ func TestWatchPromotionInFlight(t *testing.T) {
 	})
 }
 
+// TestWatchLeavesAnActivationInProgressAlone: while a promotion is
+// activating, the live version may not be the one it names yet (a rollback
+// on branches restores under a new id, and that can go live before the
+// activation's answer is in). The watch leaves any change to the promotion
+// then, instead of claiming the activation as made outside atomsbot.
+func TestWatchLeavesAnActivationInProgressAlone(t *testing.T) {
+	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
+		r := newRig(t, b)
+		r.watch(watchers1)
+		p := r.published()
+		r.approve(p, bob)
+		looked := false
+		r.plat.queue("Activate", fakeOutcome{err: errUnavailable, act: true, after: func() {
+			restored := r.plat.addVersion(agentID, platform.Check{Status: "passed"})
+			r.plat.activateElsewhere(agentID, restored.ID, "api")
+			next, err := r.eng.stepWatch(r.ctx, agentID)
+			looked = true
+			if err != nil || !next.Equal(r.clk.Now().Add(r.cfg.PollInterval)) {
+				t.Errorf("watch look during the activation: next %s, err %v; want a POLL_INTERVAL on", next, err)
+			}
+		}})
+		r.advance(6 * time.Second)
+		if !looked {
+			t.Fatal("the watch never looked during the activation")
+		}
+		if a, n := r.externalNews(); len(a)+len(n) != 0 {
+			t.Errorf("the watch reported a change made during the activation: %v %v", texts(a), texts(n))
+		}
+	})
+}
+
 // TestWatchLongDiff: a diff too long for one message continues in the
 // announcement's thread, and one too long for the thread goes up as a file.
 func TestWatchLongDiff(t *testing.T) {
