@@ -33,4 +33,5 @@ type Tag struct {
 const (
 	TagLive    = "atomsbot_live"    // the one "is live" of an activation
 	TagRequest = "atomsbot_request" // the approval request of a promotion
+	TagWatch   = "atomsbot_watch"   // a watching channel's note that a promotion went live
 )

@@ -96,11 +96,19 @@ func (e *Engine) announce(ctx context.Context, p state.Promotion) error {
 	} else {
 		e.log.Info("activation already announced", "promotion", p.ID, "by", holder)
 	}
+	// The watching channels are told before the news counts as out, so a
+	// crash or a failed note is retried (for a while); their notes are
+	// posted once each.
+	if err := e.tellWatchers(ctx, p); err != nil {
+		if e.now().Sub(p.ActivatedAt) < finalLookPatience {
+			return err
+		}
+		e.log.Warn("watching channels not told; given up", "promotion", p.ID, "err", err)
+	}
 	announced := true
 	if _, err := e.store.Update(ctx, p.ID, state.Live, state.Patch{Announced: &announced}); err != nil {
 		return fmt.Errorf("record announcement: %w", err)
 	}
-	e.tellWatchers(ctx, p)
 	return nil
 }
 
@@ -211,11 +219,11 @@ func (e *Engine) liveMessage(ctx context.Context, p state.Promotion, approvals [
 // tellWatchers lets channels watching the agent (other than the promotion's)
 // know, in other words than the one announcement, and records the version as
 // seen so the watch does not report it again.
-func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
+func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) error {
 	e.markSeen(ctx, p)
 	watchers, err := e.store.Watchers(ctx, p.AgentID)
 	if err != nil {
-		return
+		return fmt.Errorf("read watchers: %w", err)
 	}
 	for _, w := range watchers {
 		if w.Channel == p.Channel {
@@ -223,10 +231,16 @@ func (e *Engine) tellWatchers(ctx context.Context, p state.Promotion) {
 		}
 		m := render.Note(fmt.Sprintf(":rocket: %s %s went live through atomsbot (requested by %s in %s).",
 			render.Escape(p.AgentName), render.Escape(VersionName(p)), render.Mention(p.Requester), render.ChannelMention(p.Channel)))
-		if _, err := e.slack.Post(ctx, w.Channel, "", m); err != nil {
-			e.slackFailed("tell watcher", err, "channel", w.Channel)
+		m.Tag = &render.Tag{Event: render.TagWatch, Key: p.ID}
+		if _, err := e.postOnce(ctx, "watch-note:"+p.ID+":"+w.Channel, w.Channel, m); err != nil {
+			if slackerr.Permanent(err) {
+				e.slackFailed("tell watcher", err, "channel", w.Channel)
+				continue
+			}
+			return fmt.Errorf("tell watcher %s: %w", w.Channel, err)
 		}
 	}
+	return nil
 }
 
 func (e *Engine) soon() time.Time { return e.now().Add(e.cfg.PollInterval) }

@@ -165,24 +165,52 @@ func TestAnnounceTellsWatchers(t *testing.T) {
 	})
 }
 
-// TestAnnounceWatcherNoteRefused: a watching channel refusing its note does
-// not hold up the promotion or its announcement.
+// TestAnnounceWatcherNoteRefused: a watching channel's note that Slack
+// refuses is retried, and posted once; the promotion's own announcement is
+// not repeated. A channel that keeps refusing is given up on after a while,
+// and the promotion settles.
 func TestAnnounceWatcherNoteRefused(t *testing.T) {
-	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
-		r := newRig(t, b)
-		r.watch(watchers1)
-		r.slack.on(kindPost, func(c slackCall) {
-			if c.Channel == watchers1 {
-				r.slack.failNext(kindPost, 1)
-			}
+	tests := []struct {
+		name   string
+		always bool
+	}{
+		{"refused once", false},
+		{"refused every time", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			statetest.Each(t, func(t *testing.T, b statetest.Backend) {
+				r := newRig(t, b)
+				r.watch(watchers1)
+				armed := false
+				r.slack.on(kindPost, func(c slackCall) {
+					if c.Channel == watchers1 && (tt.always || !armed) {
+						armed = true
+						r.slack.failNext(kindPost, 1)
+					}
+				})
+				p := r.live(r.published())
+				if p.Announced {
+					t.Error("announcement recorded before the watching channel was told")
+				}
+				wait := r.cfg.PollInterval
+				if tt.always {
+					wait = finalLookPatience
+				}
+				for end := r.clk.Now().Add(wait); !r.clk.Now().After(end); {
+					r.advance(5 * r.cfg.PollInterval)
+				}
+				r.ticks(2)
+				if !r.get(p.ID).Announced {
+					t.Error("announcement not recorded")
+				}
+				r.wantAnnounced(1, "Support Bot v2")
+				notes := r.slack.postsContaining("went live through atomsbot")
+				if want := map[bool]int{false: 1, true: 0}[tt.always]; len(notes) != want {
+					t.Errorf("%d watcher notes, want %d", len(notes), want)
+				}
+				r.wantSettled(p)
+			})
 		})
-		p := r.live(r.published())
-		if !p.Announced {
-			t.Error("announcement not recorded")
-		}
-		r.wantAnnounced(1, "Support Bot v2")
-		wantCount(t, "refused watcher notes", len(r.slack.refused(kindPost)), 1)
-		r.poll()
-		r.wantSettled(p)
-	})
+	}
 }
