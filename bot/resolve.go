@@ -137,11 +137,15 @@ func (h *Handler) quoteHint(ctx context.Context, text string) (render.Message, b
 // spannedName is the longest run of two or more of words, from the first,
 // that is one of names with its spaces (case ignored).
 func spannedName(words, names []string) (string, bool) {
+	spaced := make([]string, len(names)) // each name with single spaces
+	for i, n := range names {
+		spaced[i] = strings.Join(strings.Fields(n), " ")
+	}
 	for k := len(words); k >= 2; k-- {
 		joined := strings.Join(words[:k], " ")
-		for _, n := range names {
-			if strings.EqualFold(strings.Join(strings.Fields(n), " "), joined) {
-				return n, true
+		for i, n := range spaced {
+			if strings.EqualFold(n, joined) {
+				return names[i], true
 			}
 		}
 	}
