@@ -192,6 +192,20 @@ func TestEditWorkflowGraphPromptIsGlobalPrompt(t *testing.T) {
 	})
 }
 
+// formThenTheirEdit opens alice's form on the demo agent's draft, then dana
+// saves another first message on Atoms: alice's form is out of date.
+func (h *harness) formThenTheirEdit() (a atomsim.AgentInfo, f editForm, draftID, theirs string) {
+	h.t.Helper()
+	a = h.agent(demoAgent)
+	f = h.openEdit(alice, `support-concierge "Refund policy update"`)
+	theirs = "Their greeting, saved first"
+	draftID = a.Drafts[0].DraftID
+	if _, err := h.atomsClientAs("dana").UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
+		h.t.Fatal(err)
+	}
+	return a, f, draftID, theirs
+}
+
 // TestEditConflictShownInFormThenOverwrittenOnSaveAgain: someone edits the
 // draft between opening and submitting the form; the submission does not
 // overwrite their change but says so under the fields, in the form, and a
@@ -199,13 +213,7 @@ func TestEditWorkflowGraphPromptIsGlobalPrompt(t *testing.T) {
 func TestEditConflictShownInFormThenOverwrittenOnSaveAgain(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
-		a := h.agent(demoAgent)
-		f := h.openEdit(alice, `support-concierge "Refund policy update"`)
-		theirs := "Their greeting, saved first"
-		draftID := a.Drafts[0].DraftID
-		if _, err := h.atomsClientAs("dana").UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
-			t.Fatal(err)
-		}
+		a, f, draftID, theirs := h.formThenTheirEdit()
 		mine := map[string]string{"firstMessage": "My greeting, which would overwrite theirs", "voiceId": "arman"}
 		rec := h.submit(alice, f, mine)
 		var body struct {
@@ -270,13 +278,7 @@ func TestEditConflictShownInFormThenOverwrittenOnSaveAgain(t *testing.T) {
 func TestEditConflictSaveAgainKeepsTheirOtherChanges(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b)
-		a := h.agent(demoAgent)
-		f := h.openEdit(alice, `support-concierge "Refund policy update"`)
-		theirs := "Their greeting, saved first"
-		draftID := a.Drafts[0].DraftID
-		if _, err := h.atomsClientAs("dana").UpdateDraftConfig(context.Background(), a.ID, draftID, atoms.ConfigPatch{FirstMessage: &theirs}); err != nil {
-			t.Fatal(err)
-		}
+		a, f, draftID, theirs := h.formThenTheirEdit()
 		mine := map[string]string{"voiceId": "arman"}
 		if rec := h.submit(alice, f, mine); !strings.Contains(rec.Body.String(), `"response_action":"errors"`) {
 			t.Fatalf("first save ack = %d %s, want the conflict in the form", rec.Code, rec.Body)

@@ -222,27 +222,42 @@ func TestWatchTwoReplicas(t *testing.T) {
 	})
 }
 
+// watchLooksDuringActivation promotes and approves with the watch on, and
+// has the watch look while Activate is in progress — after the platform
+// acted and once during runs, before answering err — and leave the change
+// to the promotion: due again a POLL_INTERVAL on, nothing reported.
+func (r *rig) watchLooksDuringActivation(err error, during func()) state.Promotion {
+	r.t.Helper()
+	r.watch(watchers1)
+	p := r.published()
+	r.approve(p, bob)
+	looked := false
+	r.plat.queue("Activate", fakeOutcome{err: err, act: true, after: func() {
+		if during != nil {
+			during()
+		}
+		next, err := r.eng.stepWatch(r.ctx, agentID)
+		looked = true
+		if err != nil || !next.Equal(r.clk.Now().Add(r.cfg.PollInterval)) {
+			r.t.Errorf("watch look during the activation: next %s, err %v; want a POLL_INTERVAL on", next, err)
+		}
+	}})
+	r.advance(6 * time.Second)
+	if !looked {
+		r.t.Fatal("the watch never looked during the activation")
+	}
+	if a, n := r.externalNews(); len(a)+len(n) != 0 {
+		r.t.Errorf("the watch reported a change made during the activation: %v %v", texts(a), texts(n))
+	}
+	return p
+}
+
 // TestWatchPromotionInFlight: the watch leaves an activation made by a
 // promotion in flight to that promotion, which announces it once.
 func TestWatchPromotionInFlight(t *testing.T) {
 	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
 		r := newRig(t, b)
-		r.watch(watchers1)
-		p := r.published()
-		r.approve(p, bob)
-		looked := false
-		r.plat.queue("Activate", fakeOutcome{act: true, after: func() {
-			// Atoms serves the new version; the promotion is activating.
-			next, err := r.eng.stepWatch(r.ctx, agentID)
-			looked = true
-			if err != nil || !next.Equal(r.clk.Now().Add(r.cfg.PollInterval)) {
-				t.Errorf("watch look during the activation: next %s, err %v; want a POLL_INTERVAL on", next, err)
-			}
-		}})
-		r.advance(6 * time.Second)
-		if !looked {
-			t.Fatal("the watch never looked during the activation")
-		}
+		p := r.watchLooksDuringActivation(nil, nil) // Atoms serves the new version
 		r.wantState(p.ID, state.Live)
 		for range 4 {
 			r.advance(15 * time.Second)
@@ -265,26 +280,10 @@ func TestWatchPromotionInFlight(t *testing.T) {
 func TestWatchLeavesAnActivationInProgressAlone(t *testing.T) {
 	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
 		r := newRig(t, b)
-		r.watch(watchers1)
-		p := r.published()
-		r.approve(p, bob)
-		looked := false
-		r.plat.queue("Activate", fakeOutcome{err: errUnavailable, act: true, after: func() {
+		r.watchLooksDuringActivation(errUnavailable, func() {
 			restored := r.plat.addVersion(agentID, platform.Check{Status: "passed"})
 			r.plat.activateElsewhere(agentID, restored.ID, "api")
-			next, err := r.eng.stepWatch(r.ctx, agentID)
-			looked = true
-			if err != nil || !next.Equal(r.clk.Now().Add(r.cfg.PollInterval)) {
-				t.Errorf("watch look during the activation: next %s, err %v; want a POLL_INTERVAL on", next, err)
-			}
-		}})
-		r.advance(6 * time.Second)
-		if !looked {
-			t.Fatal("the watch never looked during the activation")
-		}
-		if a, n := r.externalNews(); len(a)+len(n) != 0 {
-			t.Errorf("the watch reported a change made during the activation: %v %v", texts(a), texts(n))
-		}
+		})
 	})
 }
 
