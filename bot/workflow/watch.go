@@ -127,7 +127,7 @@ func (e *Engine) stepWatch(ctx context.Context, agentID string) (time.Time, erro
 	if _, err := e.store.SetSeenVersion(ctx, agentID, seen, cur); err != nil {
 		return next, err
 	}
-	e.forgetAnnounceAttempt(ctx, watchAttempt(agentID, seen, cur))
+	e.forgetPostAttempt(ctx, watchAttempt(agentID, seen, cur))
 	return next, nil
 }
 
