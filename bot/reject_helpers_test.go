@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/atomsbot/atomsbot/bot/render"
@@ -20,19 +19,9 @@ type rejectForm struct {
 func (h *harness) rejectForms(user string) []rejectForm {
 	h.t.Helper()
 	var out []rejectForm
-	for _, v := range h.state().Views {
-		var raw struct {
-			CallbackID      string `json:"callback_id"`
-			PrivateMetadata string `json:"private_metadata"`
-			Submit          struct {
-				Text string `json:"text"`
-			} `json:"submit"`
-		}
-		if err := json.Unmarshal(v.View, &raw); err != nil {
-			h.t.Fatal(err)
-		}
-		if raw.CallbackID == RejectCallbackID && (v.UserID == "" || v.UserID == user) {
-			out = append(out, rejectForm{view: v, meta: raw.PrivateMetadata, submit: raw.Submit.Text, text: decodedJSON(h.t, v.View)})
+	for _, m := range h.modalViews(RejectCallbackID) {
+		if m.view.UserID == "" || m.view.UserID == user {
+			out = append(out, rejectForm{view: m.view, meta: m.meta, submit: m.submit, text: m.text})
 		}
 	}
 	return out

@@ -119,38 +119,9 @@ type phoneForm struct {
 func (h *harness) phoneForms() []phoneForm {
 	h.t.Helper()
 	var out []phoneForm
-	for _, v := range h.state().Views {
-		var raw struct {
-			CallbackID      string `json:"callback_id"`
-			PrivateMetadata string `json:"private_metadata"`
-			Submit          struct {
-				Text string `json:"text"`
-			} `json:"submit"`
-			Blocks []struct {
-				Type    string `json:"type"`
-				BlockID string `json:"block_id"`
-				Element struct {
-					ActionID     string `json:"action_id"`
-					InitialValue string `json:"initial_value"`
-				} `json:"element"`
-			} `json:"blocks"`
-		}
-		if err := json.Unmarshal(v.View, &raw); err != nil {
-			h.t.Fatal(err)
-		}
-		if raw.CallbackID != CallPhoneCallbackID {
-			continue
-		}
-		f := phoneForm{view: v, meta: raw.PrivateMetadata, callback: raw.CallbackID, text: decodedJSON(h.t, v.View), submitText: raw.Submit.Text}
-		for _, b := range raw.Blocks {
-			if b.Type == "input" {
-				f.inputIDs = append(f.inputIDs, b.BlockID)
-				if b.BlockID == "phone" {
-					f.value = b.Element.InitialValue
-				}
-			}
-		}
-		out = append(out, f)
+	for _, m := range h.modalViews(CallPhoneCallbackID) {
+		out = append(out, phoneForm{view: m.view, meta: m.meta, callback: CallPhoneCallbackID, value: m.initial["phone"],
+			inputIDs: m.inputIDs, text: m.text, submitText: m.submit})
 	}
 	return out
 }
