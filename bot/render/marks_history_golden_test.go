@@ -139,16 +139,7 @@ func TestNamesWithMarksAndHistoryGoldens(t *testing.T) {
 				assertMarksBalanced(t, b)
 			}
 			shown := m.Text + "\n" + strings.Join(sectionTexts(t, m), "\n")
-			for _, w := range tt.want {
-				if !strings.Contains(shown, w) {
-					t.Errorf("message does not show %q:\n%s", w, raw)
-				}
-			}
-			for _, n := range tt.not {
-				if strings.Contains(shown, n) {
-					t.Errorf("message shows %q:\n%s", n, raw)
-				}
-			}
+			wantShown(t, shown, raw, tt.want, tt.not)
 			compareGolden(t, filepath.Join("testdata", "views", tt.name+".golden.json"), raw)
 		})
 	}

@@ -229,11 +229,7 @@ func TestViewGoldens(t *testing.T) {
 			raw := viewJSON(t, m)
 			assertEscaped(t, string(raw))
 			shown := m.Text + "\n" + string(raw)
-			for _, w := range tt.want {
-				if !strings.Contains(shown, w) {
-					t.Errorf("message does not show %q:\n%s", w, raw)
-				}
-			}
+			wantShown(t, shown, raw, tt.want, nil)
 			compareGolden(t, filepath.Join("testdata", "views", tt.name+".golden.json"), raw)
 		})
 	}
@@ -367,4 +363,20 @@ func viewJSON(t *testing.T, m Message) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// wantShown checks that shown, what a message shows, has every want and no
+// not; raw is the message, for the failure.
+func wantShown(t *testing.T, shown string, raw []byte, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(shown, w) {
+			t.Errorf("message does not show %q:\n%s", w, raw)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(shown, n) {
+			t.Errorf("message shows %q:\n%s", n, raw)
+		}
+	}
 }
