@@ -30,6 +30,8 @@ func TestCrashAfterThePlatformActed(t *testing.T) {
 		crashIn func(r *rig, p state.Promotion) state.PromotionState
 		// guard is a short lock the crashed step would have left held.
 		guard func(p state.Promotion) string
+		// check says what else must hold once another replica finished.
+		check func(t *testing.T, r *rig)
 	}{
 		{
 			name: "Activate made the version live",
@@ -62,6 +64,27 @@ func TestCrashAfterThePlatformActed(t *testing.T) {
 				return state.Live
 			},
 			guard: func(p state.Promotion) string { return newsGuard(p.ID) },
+		},
+		{
+			name: "announced, the watching channel not told yet",
+			crashIn: func(r *rig, p state.Promotion) state.PromotionState {
+				r.watch(watchers1)
+				r.slack.on(kindPost, func(c slackCall) {
+					if c.Channel == watchers1 {
+						r.slack.on(kindPost, nil)
+						crash()
+					}
+				})
+				r.approve(p, bob)
+				r.advance(6 * time.Second)
+				return state.Live
+			},
+			guard: func(p state.Promotion) string { return newsGuard(p.ID) },
+			check: func(t *testing.T, r *rig) {
+				if notes := r.slack.postsContaining("went live through atomsbot"); len(notes) != 1 || notes[0].Channel != watchers1 {
+					t.Errorf("watcher notes %v, want one in %s", texts(notes), watchers1)
+				}
+			},
 		},
 	}
 	statetest.Each(t, func(t *testing.T, b statetest.Backend) {
@@ -118,6 +141,9 @@ func TestCrashAfterThePlatformActed(t *testing.T) {
 					t.Errorf("publish retries %v: a repeat after the crash was not marked a retry", retries)
 				}
 				r.wantAnnounced(1, "Support Bot v2")
+				if tt.check != nil {
+					tt.check(t, r)
+				}
 				r.pollWith(other)
 				r.wantSettled(p)
 			})
