@@ -28,6 +28,18 @@ type postAttempt struct {
 
 func postAttemptKey(name string) string { return "post-attempt:" + name }
 
+// attempt reads the try of name on record (ok false when there is none).
+func (e *Engine) attempt(ctx context.Context, name string) (rec postAttempt, ok bool, err error) {
+	b, err := e.store.Blob(ctx, postAttemptKey(name))
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return rec, false, nil
+	case err != nil:
+		return rec, false, fmt.Errorf("read post attempt: %w", err)
+	}
+	return rec, len(b) > 0 && json.Unmarshal(b, &rec) == nil, nil
+}
+
 // postOnce posts the tagged message m in channel unless an earlier try got it
 // there: the try is recorded under name before the post, and once one is on
 // record the channel's history is searched for the post's tag before posting
@@ -35,10 +47,11 @@ func postAttemptKey(name string) string { return "post-attempt:" + name }
 // it under a guard, so tries of one name do not overlap.
 func (e *Engine) postOnce(ctx context.Context, name, channel string, m render.Message) (string, error) {
 	tag := *m.Tag
-	rec := postAttempt{Key: tag.Key, Since: e.now()}
-	b, err := e.store.Blob(ctx, postAttemptKey(name))
+	rec, tried, err := e.attempt(ctx, name)
 	switch {
-	case err == nil && len(b) > 0 && json.Unmarshal(b, &rec) == nil:
+	case err != nil:
+		return "", err
+	case tried:
 		tag.Key = rec.Key
 		ts, ferr := e.slack.FindTagged(ctx, channel, tag, rec.Since)
 		switch {
@@ -53,10 +66,8 @@ func (e *Engine) postOnce(ctx context.Context, name, channel string, m render.Me
 		default:
 			return "", fmt.Errorf("look for an earlier post: %w", ferr)
 		}
-	case err != nil && !errors.Is(err, state.ErrNotFound):
-		return "", fmt.Errorf("read post attempt: %w", err)
 	default:
-		b, _ := json.Marshal(rec)
+		b, _ := json.Marshal(postAttempt{Key: tag.Key, Since: e.now()})
 		if err := e.store.PutBlob(ctx, postAttemptKey(name), b, announceTTL); err != nil {
 			return "", fmt.Errorf("record post attempt: %w", err)
 		}
@@ -69,13 +80,9 @@ func (e *Engine) postOnce(ctx context.Context, name, channel string, m render.Me
 // record: its ts, or "" when no try is on record or nothing was found. It is
 // for an ending that must update a post whose answer was lost.
 func (e *Engine) findTagged(ctx context.Context, name, channel, event string) (string, error) {
-	b, err := e.store.Blob(ctx, postAttemptKey(name))
-	var rec postAttempt
-	switch {
-	case errors.Is(err, state.ErrNotFound) || err == nil && (len(b) == 0 || json.Unmarshal(b, &rec) != nil):
-		return "", nil
-	case err != nil:
-		return "", fmt.Errorf("read post attempt: %w", err)
+	rec, tried, err := e.attempt(ctx, name)
+	if err != nil || !tried {
+		return "", err
 	}
 	ts, err := e.slack.FindTagged(ctx, channel, render.Tag{Event: event, Key: rec.Key}, rec.Since)
 	switch {
@@ -94,6 +101,6 @@ func (e *Engine) findTagged(ctx context.Context, name, channel, event string) (s
 // elsewhere, for names that come back (a watched agent's "seen → current").
 func (e *Engine) forgetPostAttempt(ctx context.Context, name string) {
 	if err := e.store.PutBlob(ctx, postAttemptKey(name), nil, time.Minute); err != nil {
-		e.log.Warn("clear announcement attempt", "name", name, "err", err)
+		e.log.Warn("clear post attempt", "name", name, "err", err)
 	}
 }
